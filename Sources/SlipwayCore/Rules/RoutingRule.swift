@@ -1,0 +1,50 @@
+/// One rule of the routing file: which builds it wants, which artifact it takes from them, and
+/// where that artifact goes.
+package struct RoutingRule: Sendable, Equatable {
+    package var name: String
+    package var line: Int
+    /// Repository patterns (`acme/app`, `acme/*`); empty means any repository.
+    package var repositories: GlobFilter
+    /// Branch patterns with `!` exclusions; empty means any branch.
+    package var branches: GlobFilter
+    /// Tag patterns, used for `tag` builds; empty means any tag.
+    package var tags: GlobFilter
+    package var triggers: Set<BuildEvent.Trigger>
+    package var conclusions: Set<BuildEvent.Conclusion>
+    package var artifact: ArtifactSelector
+    package var stores: [String]
+    package var notify: [String]
+    /// True when `notify:` was left out and the rule reports to every declared notification.
+    package var notifyIsDefault: Bool
+}
+
+/// Which file of a build's artifacts a rule delivers.
+package struct ArtifactSelector: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Matched against `<artifact name>/<path inside it>` (GitHub) or the file name (a direct URL).
+    package var pattern: Glob
+    package var kind: ArtifactKind?
+
+    package init(pattern: Glob, kind: ArtifactKind?) {
+        self.pattern = pattern
+        self.kind = kind
+    }
+
+    package func accepts(name: String) -> Bool {
+        guard let fileKind = ArtifactKind(fileName: name) else { return false }
+        if let kind, kind != fileKind { return false }
+        return pattern.matches(name)
+    }
+
+    package var description: String {
+        if let kind { return "\(pattern.pattern) (\(kind.rawValue))" }
+        return pattern.pattern
+    }
+
+    package static func defaultPattern(for kind: ArtifactKind?) -> String {
+        switch kind {
+        case .apk: "**/*.apk"
+        case .aab: "**/*.aab"
+        case nil: "**/*.{apk,aab}"
+        }
+    }
+}

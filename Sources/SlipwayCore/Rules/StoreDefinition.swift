@@ -1,0 +1,87 @@
+/// A store a team uploads to, declared once under `stores:` and named by rules.
+package struct StoreDefinition: Sendable, Equatable {
+    package var name: String
+    package var line: Int
+    package var settings: StoreSettings
+
+    package var type: StoreType { settings.type }
+}
+
+/// The store types Slipway can deliver to.
+package enum StoreType: String, Sendable, Codable, CaseIterable {
+    case googlePlay = "google-play"
+
+    /// What people call it in messages.
+    package var displayName: String {
+        switch self {
+        case .googlePlay: "Google Play internal app sharing"
+        }
+    }
+
+    /// Artifact kinds the store accepts.
+    package var acceptedKinds: Set<ArtifactKind> {
+        switch self {
+        case .googlePlay: [.apk, .aab]
+        }
+    }
+}
+
+/// Per-type settings of a store.
+package enum StoreSettings: Sendable, Equatable {
+    case googlePlay(GooglePlaySettings)
+
+    package var type: StoreType {
+        switch self {
+        case .googlePlay: .googlePlay
+        }
+    }
+}
+
+/// Google Play internal app sharing (`uploadapk` / `uploadbundle`).
+package struct GooglePlaySettings: Sendable, Equatable {
+    /// The app's package name; the app must already exist in the Play Console.
+    package var packageName: String
+    /// The service-account JSON key (`file:/etc/slipway/play.json` or `${PLAY_SERVICE_ACCOUNT_JSON}`).
+    package var serviceAccount: SecretReference
+    /// Root of the Android Publisher API.
+    package var apiURL: String = "https://androidpublisher.googleapis.com"
+    /// Overrides the key file's `token_uri` (for a proxy or a test fake).
+    package var tokenURL: String?
+    /// Files at or above this size use the resumable protocol; smaller ones one media request.
+    package var resumableThresholdBytes: Int64 = 16 * 1024 * 1024
+    /// Chunk size for resumable uploads; a multiple of 256 KiB as Google requires.
+    package var chunkBytes: Int = 8 * 1024 * 1024
+}
+
+/// Where results are reported, declared under `notifications:` and named by rules' `notify:`.
+package struct NotificationDefinition: Sendable, Equatable {
+    package var name: String
+    package var line: Int
+    package var settings: NotificationSettings
+
+    package var type: NotificationType { settings.type }
+}
+
+package enum NotificationType: String, Sendable, Codable, CaseIterable {
+    case github
+}
+
+package enum NotificationSettings: Sendable, Equatable {
+    /// Commit statuses (one context per store) and one sticky PR comment per build.
+    case github(GitHubNotificationSettings)
+
+    package var type: NotificationType {
+        switch self {
+        case .github: .github
+        }
+    }
+}
+
+package struct GitHubNotificationSettings: Sendable, Equatable {
+    package var commitStatus: Bool = true
+    package var pullRequestComment: Bool = true
+    /// Prefix of status contexts: `slipway/<store>`.
+    package var statusContext: String = "slipway"
+    /// Template file (under the templates folder) for the PR comment.
+    package var commentTemplate: String = "github-pr-comment"
+}

@@ -1,0 +1,161 @@
+import Foundation
+package import SlipwayCore
+
+/// Durable storage of accepted deliveries, their jobs and their results.
+///
+/// The webhook handler calls `accept` before it answers 202, so accepted work survives a crash.
+/// Workers `claim` jobs under a lease; a job whose worker died is claimed again once its lease
+/// runs out. Per-store results are saved as they arrive, so a resumed delivery skips the stores
+/// that already succeeded and never uploads the same build to the same store twice.
+///
+/// Two implementations: `SQLiteJobStore` (embedded, one replica) and `PostgresJobStore`
+/// (several replicas share one database; claims use `FOR UPDATE SKIP LOCKED`).
+package protocol JobStore: Sendable {
+    /// Creates or upgrades the schema. Safe to call on every start.
+    func migrate() async throws
+
+    /// Persists a verified delivery and its first `deliver` job in one transaction.
+    /// Returns `.duplicate` when the same (source, externalID) or the same build key was accepted before.
+    func accept(_ delivery: NewDelivery) async throws -> AcceptOutcome
+
+    /// Takes the next due job: queued with `runAt <= now`, or running with an expired lease.
+    func claim(workerID: String, lease: Duration, now: Date) async throws -> ClaimedJob?
+
+    /// Extends the lease of a job this worker holds. Throws `JobStoreError.leaseLost` if another worker took it.
+    func heartbeat(jobID: Int64, workerID: String, lease: Duration, now: Date) async throws
+
+    /// Marks a job done.
+    func complete(jobID: Int64, workerID: String) async throws
+
+    /// Puts a job back in the queue to run again at `runAt`, recording why.
+    func retry(jobID: Int64, workerID: String, error: String, runAt: Date) async throws
+
+    /// Marks a job failed for good.
+    func fail(jobID: Int64, workerID: String, error: String) async throws
+
+    /// Schedules a follow-up job for a delivery (polling a long store state, for example).
+    @discardableResult
+    func enqueue(deliveryID: String, kind: JobKind, runAt: Date, payload: String?) async throws -> Int64
+
+    /// Inserts or replaces the result for (delivery, result.store).
+    func saveResult(deliveryID: String, result: StoreResult) async throws
+
+    /// The saved results of a delivery, in the order they were first saved.
+    func results(deliveryID: String) async throws -> [StoreResult]
+
+    func setDeliveryState(deliveryID: String, state: DeliveryState, error: String?) async throws
+
+    func delivery(id: String) async throws -> DeliveryRecord?
+
+    /// Most recent first.
+    func recentDeliveries(limit: Int) async throws -> [DeliveryRecord]
+
+    /// A value a reporter needs again later, such as the id of the PR comment it created.
+    func reportReference(deliveryID: String, key: String) async throws -> String?
+
+    func saveReportReference(deliveryID: String, key: String, value: String) async throws
+
+    /// True when the database answers; `/readyz` uses it.
+    func ping() async -> Bool
+
+    /// Closes connections. The store is unusable afterwards.
+    func close() async throws
+}
+
+/// A verified webhook, ready to persist.
+package struct NewDelivery: Sendable {
+    /// The CI provider (`github`, `generic`, …).
+    package var source: String
+    /// The sender's delivery id (`X-GitHub-Delivery`, `webhook-id`).
+    package var externalID: String
+    package var event: BuildEvent
+    package var plan: DeliveryPlan
+    package var receivedAt: Date
+
+    package init(source: String, externalID: String, event: BuildEvent, plan: DeliveryPlan, receivedAt: Date) {
+        self.source = source
+        self.externalID = externalID
+        self.event = event
+        self.plan = plan
+        self.receivedAt = receivedAt
+    }
+}
+
+package enum AcceptOutcome: Sendable, Equatable {
+    case accepted(deliveryID: String)
+    /// Seen before; `deliveryID` is the delivery that was accepted first.
+    case duplicate(deliveryID: String)
+}
+
+package enum DeliveryState: String, Sendable, Codable, CaseIterable {
+    case queued, running, waiting, done, failed
+}
+
+package enum JobKind: String, Sendable, Codable, CaseIterable {
+    /// Download the artifact once and run every planned store upload, then report.
+    case deliver
+    /// Check long-running store states again and report changes.
+    case poll
+}
+
+/// A job a worker holds under a lease.
+package struct ClaimedJob: Sendable, Equatable {
+    package var id: Int64
+    package var deliveryID: String
+    package var kind: JobKind
+    /// How many times this job was claimed before, this claim included.
+    package var attempts: Int
+    package var payload: String?
+
+    package init(id: Int64, deliveryID: String, kind: JobKind, attempts: Int, payload: String?) {
+        self.id = id
+        self.deliveryID = deliveryID
+        self.kind = kind
+        self.attempts = attempts
+        self.payload = payload
+    }
+}
+
+/// A delivery as stored: what came in, what was planned, and what happened.
+package struct DeliveryRecord: Sendable, Equatable {
+    package var id: String
+    package var source: String
+    package var externalID: String
+    package var event: BuildEvent
+    package var plan: DeliveryPlan
+    package var state: DeliveryState
+    package var lastError: String?
+    package var receivedAt: Date
+    package var updatedAt: Date
+    package var results: [StoreResult]
+
+    package init(
+        id: String, source: String, externalID: String, event: BuildEvent, plan: DeliveryPlan, state: DeliveryState,
+        lastError: String?, receivedAt: Date, updatedAt: Date, results: [StoreResult]
+    ) {
+        self.id = id
+        self.source = source
+        self.externalID = externalID
+        self.event = event
+        self.plan = plan
+        self.state = state
+        self.lastError = lastError
+        self.receivedAt = receivedAt
+        self.updatedAt = updatedAt
+        self.results = results
+    }
+}
+
+package enum JobStoreError: Error, CustomStringConvertible {
+    case leaseLost(jobID: Int64)
+    case unsupportedDatabaseURL(String)
+    case corruptRow(String)
+
+    package var description: String {
+        switch self {
+        case .leaseLost(let id): "job \(id) is no longer held by this worker (its lease ran out and another worker took it)"
+        case .unsupportedDatabaseURL(let url): "database \"\(url)\" is not supported: use sqlite:PATH or postgres://USER@HOST:PORT/DB"
+        case .corruptRow(let what): "the job database holds a row Slipway cannot read: \(what)"
+        }
+    }
+}
