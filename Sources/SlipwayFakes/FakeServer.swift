@@ -1,5 +1,5 @@
-import Hummingbird
-import Logging
+package import Hummingbird
+package import Logging
 import NIOCore
 
 /// Runs a Hummingbird router on `127.0.0.1` at a free port for the length of `body`, then shuts it

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 package import SlipwayCore
 
 /// Durable storage of accepted deliveries, their jobs and their results.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A CI system's "build finished" notification, normalised across CI providers.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// What happened at one store for one build. Reporters render it into statuses, PR comments and
 /// chat; the job store keeps it so a restart resumes where the delivery stopped.

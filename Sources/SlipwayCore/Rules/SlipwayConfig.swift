@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A validated Slipway config file: where the server listens, which CI sources it trusts, which
 /// stores and notification targets exist, and the rules that route builds to them.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Where a secret comes from: an environment variable (`${NAME}`) or a file (`file:/path`).
 ///

@@ -1,0 +1,145 @@
+package import Foundation
+package import SlipwayCore
+
+/// GitHub Actions `workflow_run` webhooks (repository, organisation or App hooks).
+///
+/// Verified with `X-Hub-Signature-256`; de-duplicated by `X-GitHub-Delivery`, which a manual
+/// redelivery keeps. Only `action: completed` carries a conclusion; other actions are ignored.
+package struct GitHubWorkflowRunAdapter: WebhookAdapter {
+    package let secret: Secret
+    package var provider: BuildEvent.Provider { .github }
+
+    package init(secret: Secret) {
+        self.secret = secret
+    }
+
+    package func receive(_ request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookIntake {
+        try WebhookSignature.verifyGitHub(header: request.header("x-hub-signature-256"), body: request.body, secret: secret)
+        guard let deliveryID = request.header("x-github-delivery"), !deliveryID.isEmpty else {
+            throw .malformed("missing X-GitHub-Delivery header")
+        }
+        guard let eventName = request.header("x-github-event") else {
+            throw .malformed("missing X-GitHub-Event header")
+        }
+        switch eventName {
+        case "ping":
+            return .ignored(deliveryID: deliveryID, reason: "ping received: the webhook is wired up")
+        case "workflow_run":
+            break
+        default:
+            return .ignored(
+                deliveryID: deliveryID,
+                reason: "event \(eventName) is not used; subscribe the webhook to \"Workflow runs\" only")
+        }
+        let payload: Payload
+        do {
+            payload = try JSONDecoder.gitHub.decode(Payload.self, from: request.body)
+        } catch {
+            throw .malformed("workflow_run body is not the JSON GitHub sends: \(Self.describe(error))")
+        }
+        guard payload.action == "completed" else {
+            return .ignored(deliveryID: deliveryID, reason: "workflow_run action \(payload.action) is not final; waiting for completed")
+        }
+        let run = payload.workflowRun
+        let repository = payload.repository.fullName
+        let trigger: BuildEvent.Trigger
+        var tag: String?
+        switch run.event {
+        case "pull_request", "pull_request_target": trigger = .pullRequest
+        case "release":
+            trigger = .tag
+            tag = run.headBranch
+        default: trigger = .push
+        }
+        // Entries can belong to another repository (a PR from this repo's branch into a fork);
+        // only PRs whose base is this repository get comments here.
+        let pullRequest = run.pullRequests?.first { $0.base?.repo?.id == nil || $0.base?.repo?.id == payload.repository.id }?.number
+        let event = BuildEvent(
+            provider: .github, repository: repository, branch: trigger == .tag ? nil : run.headBranch, tag: tag,
+            sha: run.headSha, trigger: trigger, pullRequest: pullRequest,
+            conclusion: Self.conclusion(run.conclusion), buildID: String(run.id), attempt: run.runAttempt ?? 1,
+            buildURL: run.htmlUrl, artifactSource: .githubRun(repository: repository, runID: run.id),
+            commitMessage: run.headCommit?.message, commitTimestamp: run.headCommit?.timestamp)
+        return .build(deliveryID: deliveryID, event: event)
+    }
+
+    static func conclusion(_ text: String?) -> BuildEvent.Conclusion {
+        switch text {
+        case "success": .success
+        case "failure", "timed_out", "startup_failure": .failure
+        case "cancelled": .cancelled
+        case "skipped": .skipped
+        default: .other
+        }
+    }
+
+    /// Says which JSON field was wrong, spelled as on the wire (`workflow_run.head_sha`).
+    static func describe(_ error: any Error) -> String {
+        guard let decoding = error as? DecodingError else { return "\(error)" }
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { key in
+                key.intValue.map(String.init) ?? key.stringValue.reduce(into: "") { out, c in
+                    if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+                }
+            }.joined(separator: ".")
+        }
+        switch decoding {
+        case .keyNotFound(let key, let context):
+            return "missing field \(path(context.codingPath + [key]))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "field \(path(context.codingPath)) has the wrong type"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty
+                ? "not valid JSON" : "field \(path(context.codingPath)) is invalid"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    struct Payload: Decodable {
+        var action: String
+        var workflowRun: WorkflowRun
+        var repository: Repository
+    }
+
+    struct WorkflowRun: Decodable {
+        var id: Int64
+        var event: String
+        var headBranch: String?
+        var headSha: String
+        var conclusion: String?
+        var runAttempt: Int?
+        var htmlUrl: String?
+        var pullRequests: [PullRequest]?
+        var headCommit: HeadCommit?
+    }
+
+    struct PullRequest: Decodable {
+        var number: Int
+        var base: Ref?
+        struct Ref: Decodable {
+            var repo: Repo?
+            struct Repo: Decodable { var id: Int64? }
+        }
+    }
+
+    struct HeadCommit: Decodable {
+        var message: String?
+        var timestamp: Date?
+    }
+
+    struct Repository: Decodable {
+        var id: Int64?
+        var fullName: String
+    }
+}
+
+extension JSONDecoder {
+    /// snake_case keys, ISO 8601 dates (what GitHub and most CI APIs send).
+    static var gitHub: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
