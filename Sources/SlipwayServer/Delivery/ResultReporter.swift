@@ -1,0 +1,118 @@
+import Foundation
+package import Logging
+package import SlipwayCore
+package import SlipwayQueue
+package import SlipwayReport
+
+/// Reports a delivery's store results to the notification targets its plan names: one GitHub
+/// commit status per store (posted only when its state changes) and one sticky PR comment per
+/// build, edited in place as results change.
+///
+/// Reporting failures are logged and never fail the delivery: the uploads happened, and the next
+/// state change reports again.
+package struct ResultReporter: Sendable {
+    package let config: SlipwayConfig
+    package let jobStore: any JobStore
+    package let gitHub: GitHubReporter?
+    package let templates: TemplateRenderer?
+    /// Base of dashboard links (`server.public_url`), when known.
+    package let publicURL: String?
+
+    package init(
+        config: SlipwayConfig, jobStore: any JobStore, gitHub: GitHubReporter?, templates: TemplateRenderer?,
+        publicURL: String?
+    ) {
+        self.config = config
+        self.jobStore = jobStore
+        self.gitHub = gitHub
+        self.templates = templates
+        self.publicURL = publicURL
+    }
+
+    package func dashboardURL(deliveryID: String) -> String? {
+        publicURL.map { "\($0)/deliveries/\(deliveryID)" }
+    }
+
+    package func report(
+        deliveryID: String, event: BuildEvent, plan: DeliveryPlan, results: [StoreResult], logger: Logger
+    ) async {
+        for name in plan.notifications {
+            guard let definition = config.notification(named: name) else { continue }
+            switch definition.settings {
+            case .github(let settings):
+                await reportToGitHub(
+                    settings, deliveryID: deliveryID, event: event, plan: plan, results: results, logger: logger)
+            }
+        }
+    }
+
+    /// The hidden marker that identifies this build's comment among a PR's comments.
+    package static func commentMarker(for event: BuildEvent) -> String {
+        "<!-- slipway:build \(event.buildKey) -->"
+    }
+
+    private func reportToGitHub(
+        _ settings: GitHubNotificationSettings, deliveryID: String, event: BuildEvent, plan: DeliveryPlan,
+        results: [StoreResult], logger: Logger
+    ) async {
+        guard let gitHub else {
+            logger.warning("GitHub reporting is configured but sources.github has no token")
+            return
+        }
+        let target = dashboardURL(deliveryID: deliveryID) ?? event.buildURL
+        if settings.commitStatus {
+            for result in results {
+                let key = "github-status:\(result.store)"
+                let state = Self.commitState(result.state)
+                let description = Self.statusDescription(result)
+                let fingerprint = "\(state)|\(description)"
+                do {
+                    if try await jobStore.reportReference(deliveryID: deliveryID, key: key) == fingerprint { continue }
+                    try await gitHub.postStatus(
+                        repository: event.repository, sha: event.sha, context: "\(settings.statusContext)/\(result.store)",
+                        state: state, description: description, targetURL: target)
+                    try await jobStore.saveReportReference(deliveryID: deliveryID, key: key, value: fingerprint)
+                } catch {
+                    logger.warning("could not post GitHub commit status", metadata: ["store": "\(result.store)", "error": "\(error)"])
+                }
+            }
+        }
+        if settings.pullRequestComment, let number = event.pullRequest {
+            guard let templates else {
+                logger.warning("no templates folder found; the PR comment is not posted")
+                return
+            }
+            do {
+                let report = BuildReport(
+                    deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
+                    dashboardURL: dashboardURL(deliveryID: deliveryID))
+                let body = try templates.render(settings.commentTemplate, report)
+                let key = "github-comment"
+                let known = try await jobStore.reportReference(deliveryID: deliveryID, key: key).flatMap(Int.init)
+                let id = try await gitHub.upsertComment(
+                    repository: event.repository, issueNumber: number, marker: Self.commentMarker(for: event),
+                    body: body, knownCommentID: known)
+                if id != known {
+                    try await jobStore.saveReportReference(deliveryID: deliveryID, key: key, value: String(id))
+                }
+            } catch {
+                logger.warning("could not post the GitHub PR comment", metadata: ["pr": "\(number)", "error": "\(error)"])
+            }
+        }
+    }
+
+    static func commitState(_ state: StoreResult.State) -> CommitState {
+        switch state {
+        case .pending, .running, .waiting: .pending
+        case .succeeded: .success
+        case .failed: .failure
+        }
+    }
+
+    static func statusDescription(_ result: StoreResult) -> String {
+        if let failure = result.failure, result.state == .failed {
+            return "\(failure.step) failed: \(failure.message)"
+        }
+        return "\(result.storeType.displayName): \(result.summary)"
+    }
+}

@@ -1,0 +1,136 @@
+package import AsyncHTTPClient
+package import Foundation
+package import Logging
+package import SlipwayCore
+package import SlipwayIntake
+package import SlipwayQueue
+import SlipwayReport
+package import SlipwayStores
+
+/// Everything a running Slipway needs, built once from the config: the job store, one long-lived
+/// HTTP client, the webhook adapters, one uploader per store, the artifact fetcher and the reporter.
+///
+/// Built and torn down by `withRuntime`, which owns the HTTP client and the database connection
+/// and closes both when its body returns, also on error.
+package struct SlipwayRuntime: Sendable {
+    package let config: SlipwayConfig
+    package let jobStore: any JobStore
+    package let httpClient: HTTPClient
+    package let adapters: [BuildEvent.Provider: any WebhookAdapter]
+    package let uploaders: [String: any StoreUploader]
+    package let fetcher: ArtifactFetcher
+    package let reporter: ResultReporter
+    package let metrics: SlipwayMetrics
+    package let logger: Logger
+    package let retrySchedule: RetrySchedule
+    package let dataDirectory: URL
+
+    /// Knobs tests and the demo turn; production uses the defaults.
+    package struct Options: Sendable {
+        package var retrySchedule = RetrySchedule()
+        package var storeRetryPolicy = RetryPolicy.default
+        package var workerLease: Duration = .seconds(120)
+        package var workerPollInterval: Duration = .milliseconds(500)
+        package var workerID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        package init() {}
+    }
+
+    package static func withRuntime<T: Sendable>(
+        config: SlipwayConfig, environment: [String: String], options: Options = Options(), logger: Logger,
+        body: (SlipwayRuntime) async throws -> T
+    ) async throws -> T {
+        let base = config.baseDirectory
+        func resolve(_ reference: SecretReference, _ field: String) throws -> Secret {
+            do {
+                return try reference.resolve(environment: environment, baseDirectory: base)
+            } catch {
+                throw StartupError.secret(field: field, reference: reference, reason: error)
+            }
+        }
+
+        var adapters: [BuildEvent.Provider: any WebhookAdapter] = [:]
+        var gitHubToken: Secret?
+        if let github = config.sources.github {
+            adapters[.github] = GitHubWorkflowRunAdapter(secret: try resolve(github.webhookSecret, "sources.github.webhook_secret"))
+            gitHubToken = try resolve(github.token, "sources.github.token")
+        }
+        if let generic = config.sources.generic {
+            adapters[.generic] = GenericWebhookAdapter(
+                secret: try resolve(generic.secret, "sources.generic.secret"),
+                tolerance: TimeInterval(generic.toleranceSeconds), allowedArtifactHosts: generic.allowedArtifactHosts)
+        }
+
+        let templates: TemplateRenderer?
+        if let folder = locateTemplatesDirectory(explicit: config.server.templatesDirectory, configDirectory: base) {
+            do {
+                templates = try await TemplateRenderer(directory: folder)
+            } catch {
+                throw StartupError.templates("\(error)")
+            }
+        } else {
+            if config.notifications.contains(where: { $0.type == .github }) {
+                logger.warning("no templates folder found (set server.templates or SLIPWAY_TEMPLATES); PR comments are off")
+            }
+            templates = nil
+        }
+
+        let dataDirectory = URL(fileURLWithPath: config.server.dataDirectory, isDirectory: true)
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: HTTPClient.Configuration(
+                redirectConfiguration: .follow(max: 5, allowCycles: false),
+                timeout: .init(connect: .seconds(10), read: .seconds(300))))
+        let jobStore: any JobStore
+        do {
+            jobStore = try await JobStores.open(databaseURL: config.server.database, logger: logger)
+            try await jobStore.migrate()
+        } catch {
+            try? await httpClient.shutdown()
+            throw StartupError.database("\(error)")
+        }
+
+        do {
+            var uploaders: [String: any StoreUploader] = [:]
+            for store in config.stores {
+                do {
+                    uploaders[store.name] = try StoreUploaders.make(
+                        store, environment: environment, baseDirectory: base, httpClient: httpClient,
+                        retryPolicy: options.storeRetryPolicy, logger: logger)
+                } catch {
+                    throw StartupError.store(name: store.name, reason: "\(error)")
+                }
+            }
+            let gitHubAPI = config.sources.github?.apiURL ?? "https://api.github.com"
+            let fetcher = ArtifactFetcher(
+                httpClient: httpClient, gitHubAPIURL: gitHubAPI, gitHubToken: gitHubToken,
+                allowedHosts: config.sources.generic?.allowedArtifactHosts ?? [], logger: logger)
+            let gitHubReporter = gitHubToken.map {
+                GitHubReporter(httpClient: httpClient, apiURL: gitHubAPI, token: $0, logger: logger)
+            }
+            let reporter = ResultReporter(
+                config: config, jobStore: jobStore, gitHub: gitHubReporter, templates: templates,
+                publicURL: config.server.publicURL)
+            let runtime = SlipwayRuntime(
+                config: config, jobStore: jobStore, httpClient: httpClient, adapters: adapters, uploaders: uploaders,
+                fetcher: fetcher, reporter: reporter, metrics: SlipwayMetrics(), logger: logger,
+                retrySchedule: options.retrySchedule, dataDirectory: dataDirectory)
+            let result = try await body(runtime)
+            try await jobStore.close()
+            try await httpClient.shutdown()
+            return result
+        } catch {
+            try? await jobStore.close()
+            try? await httpClient.shutdown()
+            throw error
+        }
+    }
+
+    /// The job handler that carries out deliveries with this runtime's pieces.
+    package var processor: DeliveryProcessor {
+        DeliveryProcessor(
+            jobStore: jobStore, uploaders: uploaders, fetcher: fetcher, reporter: reporter,
+            dataDirectory: dataDirectory, schedule: retrySchedule)
+    }
+}

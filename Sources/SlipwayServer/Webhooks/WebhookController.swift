@@ -1,0 +1,127 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import SlipwayCore
+import SlipwayIntake
+import SlipwayQueue
+
+/// `POST /webhooks/{provider}`: verify, parse, route, persist, then answer — in that order, so a
+/// 202 always means the delivery is on disk.
+struct WebhookController: Sendable {
+    let config: SlipwayConfig
+    let adapters: [BuildEvent.Provider: any WebhookAdapter]
+    let jobStore: any JobStore
+    let metrics: SlipwayMetrics
+    let wakeWorker: @Sendable () -> Void
+    let dashboardURL: @Sendable (String) -> String?
+    let now: @Sendable () -> Date
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/webhooks/:provider") { request, context in
+            try await self.receive(request, context: context)
+        }
+    }
+
+    func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let name = context.parameters.get("provider") ?? ""
+        var logger = context.logger
+        logger[metadataKey: "source"] = "\(name)"
+        guard let provider = BuildEvent.Provider(rawValue: name) else {
+            metrics.webhook(source: "unknown", outcome: "unknown_source")
+            logger.warning("webhook for an unknown CI provider rejected")
+            return IntakeReply.response(
+                .notFound,
+                IntakeReply(status: "rejected", error: "unknown CI provider \"\(name)\"; Slipway takes /webhooks/github or /webhooks/generic"))
+        }
+        guard let adapter = adapters[provider] else {
+            metrics.webhook(source: name, outcome: "unknown_source")
+            logger.warning("webhook for a CI provider with no sources entry rejected")
+            return IntakeReply.response(
+                .notFound,
+                IntakeReply(status: "rejected", error: "source \"\(name)\" is not configured: add it under sources: in the Slipway config"))
+        }
+
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: config.server.maxWebhookBytes)
+        } catch is NIOTooManyBytesError {
+            metrics.webhook(source: name, outcome: "too_large")
+            logger.warning("webhook body over the size limit rejected", metadata: ["limit": "\(config.server.maxWebhookBytes)"])
+            return IntakeReply.response(
+                .contentTooLarge,
+                IntakeReply(status: "rejected", error: "body is larger than server.max_webhook_bytes (\(config.server.maxWebhookBytes) bytes)"))
+        }
+
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let webhook = WebhookRequest(headers: headers, body: Data(buffer: body))
+
+        let intake: WebhookIntake
+        do throws(WebhookError) {
+            intake = try adapter.receive(webhook, now: now())
+        } catch {
+            switch error {
+            case .unauthorized(let reason):
+                metrics.webhook(source: name, outcome: "unauthorized")
+                logger.warning("webhook rejected: signature check failed", metadata: ["reason": "\(reason)"])
+                return IntakeReply.response(.unauthorized, IntakeReply(status: "rejected", error: reason))
+            case .malformed(let reason):
+                metrics.webhook(source: name, outcome: "malformed")
+                logger.warning("webhook rejected: malformed", metadata: ["reason": "\(reason)"])
+                return IntakeReply.response(.badRequest, IntakeReply(status: "rejected", error: reason))
+            }
+        }
+
+        switch intake {
+        case .ignored(let deliveryID, let reason):
+            metrics.webhook(source: name, outcome: "ignored")
+            logger.info("webhook ignored", metadata: ["reason": "\(reason)", "delivery": "\(deliveryID ?? "-")"])
+            return IntakeReply.response(.ok, IntakeReply(status: "ignored", reason: reason))
+        case .build(let externalID, let event):
+            let input = event.matchInput
+            let plan = config.plan(for: input)
+            guard !plan.isEmpty else {
+                let reason = Self.whyNothingMatched(config.evaluate(input), event: event)
+                metrics.webhook(source: name, outcome: "ignored")
+                logger.info("build ignored: no rule wants it", metadata: ["build": "\(event.buildKey)", "reason": "\(reason)"])
+                return IntakeReply.response(.ok, IntakeReply(status: "ignored", reason: reason))
+            }
+            let outcome = try await jobStore.accept(
+                NewDelivery(source: name, externalID: externalID, event: event, plan: plan, receivedAt: now()))
+            switch outcome {
+            case .accepted(let deliveryID):
+                metrics.webhook(source: name, outcome: "accepted")
+                logger.info(
+                    "build accepted",
+                    metadata: [
+                        "delivery": "\(deliveryID)", "build": "\(event.buildKey)",
+                        "stores": "\(plan.uploads.map(\.store).joined(separator: ","))",
+                    ])
+                wakeWorker()
+                return IntakeReply.response(
+                    .accepted,
+                    IntakeReply(status: "accepted", deliveryID: deliveryID, dashboardURL: dashboardURL(deliveryID)))
+            case .duplicate(let deliveryID):
+                metrics.webhook(source: name, outcome: "duplicate")
+                logger.info("duplicate delivery ignored", metadata: ["delivery": "\(deliveryID)", "external_id": "\(externalID)"])
+                return IntakeReply.response(
+                    .ok,
+                    IntakeReply(
+                        status: "duplicate", deliveryID: deliveryID,
+                        reason: "this build was already accepted as \(deliveryID); it is not delivered twice"))
+            }
+        }
+    }
+
+    /// One line per rule saying the first reason it did not match: the sender's log explains itself.
+    static func whyNothingMatched(_ evaluations: [RuleEvaluation], event: BuildEvent) -> String {
+        if evaluations.isEmpty { return "the config has no rules" }
+        let lines = evaluations.map { evaluation in
+            let first = evaluation.reasons.first { $0.hasPrefix("✗") }.map { String($0.dropFirst(2)) } ?? "did not match"
+            return "rule \"\(evaluation.rule.name)\": \(first)"
+        }
+        return "no rule wants \(event.repository) \(event.branch ?? event.tag ?? "") (\(event.trigger.rawValue)): " + lines.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import SlipwayCore
+
+/// `slipway explain`: which rules a build would match and why, and exactly what would run.
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Say which rules match a build and why the others don't, and which stores and notifications would run.")
+
+    @Option(help: "The config file.")
+    var config: String
+
+    @Option(help: "Repository as OWNER/NAME.")
+    var repo: String
+
+    @Option(help: "Branch the build ran on.")
+    var branch: String?
+
+    @Option(help: "Tag the build ran for (implies --event tag).")
+    var tag: String?
+
+    @Option(help: "push, pull_request or tag (default: pull_request with --pr, tag with --tag, else push).")
+    var event: String?
+
+    @Option(help: "Pull request number.")
+    var pr: Int?
+
+    @Option(help: "Build conclusion: success, failure, cancelled, skipped.")
+    var conclusion: String = "success"
+
+    func run() throws {
+        let loaded: SlipwayConfig
+        do {
+            loaded = try ConfigLoader.load(path: config)
+        } catch {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+        let trigger: BuildEvent.Trigger
+        if let event {
+            guard let parsed = BuildEvent.Trigger(rawValue: event) else {
+                throw ValidationError("--event must be push, pull_request or tag")
+            }
+            trigger = parsed
+        } else {
+            trigger = tag != nil ? .tag : (pr != nil ? .pullRequest : .push)
+        }
+        guard let outcome = BuildEvent.Conclusion(rawValue: conclusion) else {
+            throw ValidationError("--conclusion must be success, failure, cancelled or skipped")
+        }
+        if trigger != .tag && branch == nil {
+            throw ValidationError("--branch is required for \(trigger.rawValue) builds")
+        }
+        let input = MatchInput(repository: repo, branch: branch, tag: tag, trigger: trigger, pullRequest: pr, conclusion: outcome)
+        print(Self.explanation(config: loaded, input: input))
+    }
+
+    static func explanation(config: SlipwayConfig, input: MatchInput) -> String {
+        var lines: [String] = []
+        let ref = input.trigger == .tag ? "tag \(input.tag ?? "?")" : "branch \(input.branch ?? "?")"
+        lines.append("Build: \(input.repository) \(ref) (\(input.trigger.rawValue)\(input.pullRequest.map { ", PR #\($0)" } ?? "")), conclusion \(input.conclusion.rawValue)")
+        lines.append("")
+        for evaluation in config.evaluate(input) {
+            let rule = evaluation.rule
+            lines.append("Rule \"\(rule.name)\" (\(config.file):\(rule.line)): \(evaluation.matched ? "MATCHES" : "does not match")")
+            for reason in evaluation.reasons { lines.append("  \(reason)") }
+            if evaluation.matched {
+                lines.append("  → artifact: \(rule.artifact)")
+                for name in rule.stores {
+                    lines.append("  → store \(name): \(describe(store: config.store(named: name)))")
+                }
+                if rule.notify.isEmpty {
+                    lines.append("  → notify: nobody")
+                }
+                for name in rule.notify {
+                    lines.append("  → notify \(name): \(describe(notification: config.notification(named: name), input: input))\(rule.notifyIsDefault ? " (default: every declared notification)" : "")")
+                }
+            }
+            lines.append("")
+        }
+        let plan = config.plan(for: input)
+        if plan.isEmpty {
+            lines.append("Result: no rule matches, so Slipway ignores this build (the webhook gets 200 with the reasons above).")
+        } else {
+            var steps: [String] = []
+            for selector in plan.selectors {
+                let stores = plan.uploads.filter { $0.artifact == selector }.map(\.store)
+                steps.append("download the artifact matching \"\(selector)\" once and upload it to \(stores.joined(separator: ", "))")
+            }
+            if !plan.notifications.isEmpty { steps.append("report to \(plan.notifications.joined(separator: ", "))") }
+            lines.append("Result: Slipway would " + steps.joined(separator: "; then ") + ".")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func describe(store: StoreDefinition?) -> String {
+        guard let store else { return "(not declared)" }
+        switch store.settings {
+        case .googlePlay(let play):
+            return "\(store.type.displayName), package \(play.packageName) (uploadapk for .apk, uploadbundle for .aab)"
+        }
+    }
+
+    static func describe(notification: NotificationDefinition?, input: MatchInput) -> String {
+        guard let notification else { return "(not declared)" }
+        switch notification.settings {
+        case .github(let settings):
+            var parts: [String] = []
+            if settings.commitStatus { parts.append("commit status \(settings.statusContext)/<store> per store") }
+            if settings.pullRequestComment {
+                parts.append(input.pullRequest == nil ? "PR comment (skipped: the build has no PR)" : "one PR comment on #\(input.pullRequest!), edited as results change")
+            }
+            return "GitHub: " + (parts.isEmpty ? "nothing enabled" : parts.joined(separator: ", "))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Checks schema/slipway.schema.json: the shipped example config must pass it, and configs the
+server refuses (an inline secret, an unknown store type, a typo in a key) must fail it, so editor
+autocomplete never approves what `slipway validate` rejects."""
+import json
+import pathlib
+import sys
+
+import jsonschema
+import yaml
+
+root = pathlib.Path(__file__).resolve().parent.parent
+schema = json.loads((root / "schema/slipway.schema.json").read_text())
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+
+example = yaml.safe_load((root / "deploy/slipway.example.yml").read_text())
+cases = [("deploy/slipway.example.yml is valid", example, True)]
+
+
+def changed(mutate):
+    config = json.loads(json.dumps(example))
+    mutate(config)
+    return config
+
+
+cases.append(("inline secret is refused", changed(lambda c: c["sources"]["github"].update(token="ghp_inline")), False))
+cases.append(("unknown store type is refused", changed(lambda c: c["stores"]["play"].update(type="google-plya")), False))
+cases.append(("typo in a rule key is refused", changed(lambda c: c["rules"][0].update(brnches=["main"])), False))
+cases.append(("chunk size off the 256 KiB grid is refused", changed(lambda c: c["stores"]["play"].update(chunk_bytes=300000)), False))
+
+passed = failed = 0
+for name, config, should_pass in cases:
+    errors = list(validator.iter_errors(config))
+    ok = (not errors) if should_pass else bool(errors)
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        detail = "; ".join(e.message for e in errors[:3]) if errors else "schema accepted it"
+        print(f"FAIL {name}: {detail}")
+print(f"schema: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
