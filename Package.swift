@@ -124,7 +124,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SlipwayQueueTests",
-            dependencies: ["SlipwayCore", "SlipwayQueue"],
+            dependencies: [
+                "SlipwayCore", "SlipwayQueue",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -148,6 +152,9 @@ let package = Package(
                 "SlipwayCore", "SlipwayIntake", "SlipwayStores", "SlipwayReport", "SlipwayQueue",
                 "SlipwayServer", "SlipwayFakes",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

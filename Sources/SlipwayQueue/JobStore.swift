@@ -148,14 +148,25 @@ package struct DeliveryRecord: Sendable, Equatable {
 
 package enum JobStoreError: Error, CustomStringConvertible {
     case leaseLost(jobID: Int64)
+    /// The URL is shown with its password replaced by `***`.
     case unsupportedDatabaseURL(String)
     case corruptRow(String)
+    /// A `postgres://` URL that cannot be used as written. The URL is shown without its password.
+    case invalidDatabaseURL(String, reason: String)
+    /// The database refused or failed an operation (`operation` is what Slipway was doing).
+    case database(operation: String, reason: String)
+    /// `close()` was called; the store cannot be used any more.
+    case closed
 
     package var description: String {
         switch self {
         case .leaseLost(let id): "job \(id) is no longer held by this worker (its lease ran out and another worker took it)"
         case .unsupportedDatabaseURL(let url): "database \"\(url)\" is not supported: use sqlite:PATH or postgres://USER@HOST:PORT/DB"
         case .corruptRow(let what): "the job database holds a row Slipway cannot read: \(what)"
+        case .invalidDatabaseURL(let url, let reason):
+            "database URL \"\(url)\" cannot be used: \(reason). Write it as postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require]"
+        case .database(let operation, let reason): "the job database failed to \(operation): \(reason)"
+        case .closed: "the job store was closed (the server is shutting down)"
         }
     }
 }
