@@ -6,12 +6,14 @@ import NIOCore
 /// down. Every fake of an external API (stores, token endpoints, GitHub, artifact hosts) runs
 /// through this, so tests and `slipway demo` talk to them over real sockets.
 package enum FakeServer {
+    /// Fakes log at `.critical` by default: their shutdown with keep-alive connections still open
+    /// logs cancellation noise at `.error` that says nothing about the test.
     /// Starts `router` on a free loopback port, calls `body` with its base URL (`http://127.0.0.1:PORT`),
     /// and stops the server when `body` returns or throws.
     package static func run<Context: RequestContext, T: Sendable>(
         _ router: Router<Context>,
         name: String,
-        logLevel: Logger.Level = .warning,
+        logLevel: Logger.Level = .critical,
         body: (String) async throws -> T
     ) async throws -> T where Context.Source == ApplicationRequestContextSource {
         var logger = Logger(label: "fake.\(name)")

@@ -4,6 +4,12 @@ package struct StoreDefinition: Sendable, Equatable {
     package var line: Int
     package var settings: StoreSettings
 
+    package init(name: String, line: Int, settings: StoreSettings) {
+        self.name = name
+        self.line = line
+        self.settings = settings
+    }
+
     package var type: StoreType { settings.type }
 }
 
@@ -51,6 +57,11 @@ package struct GooglePlaySettings: Sendable, Equatable {
     package var resumableThresholdBytes: Int64 = 16 * 1024 * 1024
     /// Chunk size for resumable uploads; a multiple of 256 KiB as Google requires.
     package var chunkBytes: Int = 8 * 1024 * 1024
+
+    package init(packageName: String, serviceAccount: SecretReference) {
+        self.packageName = packageName
+        self.serviceAccount = serviceAccount
+    }
 }
 
 /// Where results are reported, declared under `notifications:` and named by rules' `notify:`.
@@ -58,6 +69,12 @@ package struct NotificationDefinition: Sendable, Equatable {
     package var name: String
     package var line: Int
     package var settings: NotificationSettings
+
+    package init(name: String, line: Int, settings: NotificationSettings) {
+        self.name = name
+        self.line = line
+        self.settings = settings
+    }
 
     package var type: NotificationType { settings.type }
 }
@@ -84,4 +101,6 @@ package struct GitHubNotificationSettings: Sendable, Equatable {
     package var statusContext: String = "slipway"
     /// Template file (under the templates folder) for the PR comment.
     package var commentTemplate: String = "github-pr-comment"
+
+    package init() {}
 }

@@ -1,0 +1,173 @@
+import AsyncHTTPClient
+package import Foundation
+package import Logging
+import NIOCore
+import NIOHTTP1
+import SlipwayCore
+
+/// Hands out access tokens for one service account: fetched with a signed JWT, reused until five
+/// minutes before they expire, and fetched once for any number of concurrent callers.
+///
+/// An actor because every upload of the store shares it. Callers that get a 401 from the API call
+/// `invalidate(_:)` with the token that was refused, then ask again.
+package actor GoogleAccessTokenProvider {
+    /// Tokens are replaced this long before Google says they expire.
+    package static let refreshMargin: TimeInterval = 5 * 60
+    package static let step = "get access token"
+
+    private let key: GoogleServiceAccountKey
+    private let tokenURL: String
+    private let scope: String
+    private let http: StoreHTTPClient
+    private let retryPolicy: RetryPolicy
+    private let now: @Sendable () -> Date
+
+    private var cached: GoogleAccessToken?
+    private var isFetching = false
+    private var waiters: [CheckedContinuation<Result<GoogleAccessToken, StoreCallFailure>, Never>] = []
+    /// How many tokens this provider has fetched (for logs and tests).
+    package private(set) var fetchCount = 0
+
+    /// - Parameters:
+    ///   - tokenURL: where to post the assertion; the key's `token_uri` unless the config overrides it.
+    ///   - now: the clock; tests may move it.
+    package init(
+        key: GoogleServiceAccountKey, tokenURL: String, scope: String, http: StoreHTTPClient, retryPolicy: RetryPolicy,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.key = key
+        self.tokenURL = tokenURL
+        self.scope = scope
+        self.http = http
+        self.retryPolicy = retryPolicy
+        self.now = now
+    }
+
+    /// A token good for at least `refreshMargin` more, from the cache or freshly fetched.
+    package func token(logger: Logger) async throws(StoreCallFailure) -> GoogleAccessToken {
+        if let cached, cached.expiresAt.timeIntervalSince(now()) > Self.refreshMargin {
+            return cached
+        }
+        if isFetching {
+            // Someone is already fetching: wait for their answer instead of signing a second JWT.
+            let result = await withCheckedContinuation { waiters.append($0) }
+            return try result.get()
+        }
+        isFetching = true
+        let result: Result<GoogleAccessToken, StoreCallFailure>
+        do {
+            result = .success(try await fetch(logger: logger))
+        } catch {
+            result = .failure(error)
+        }
+        isFetching = false
+        if case .success(let token) = result {
+            cached = token
+            fetchCount += 1
+        }
+        let waiting = waiters
+        waiters = []
+        for waiter in waiting { waiter.resume(returning: result) }
+        return try result.get()
+    }
+
+    /// Forgets `token` after the API refused it, so the next `token(logger:)` fetches a new one.
+    /// A newer token fetched meanwhile by another upload is kept.
+    package func invalidate(_ token: GoogleAccessToken) {
+        if cached == token { cached = nil }
+    }
+
+    private struct TokenResponse: Decodable {
+        var access_token: String
+        var expires_in: Double?
+        var token_type: String?
+    }
+
+    private struct TokenErrorResponse: Decodable {
+        var error: String
+        var error_description: String?
+    }
+
+    private func fetch(logger: Logger) async throws(StoreCallFailure) -> GoogleAccessToken {
+        let safeURL = Redaction.withoutQuery(tokenURL)
+        return try await retryPolicy.run { (_) async throws(StoreCallFailure) -> RetryPolicy.Attempt<GoogleAccessToken, StoreCallFailure> in
+            let issuedAt = now()
+            let assertion: String
+            do {
+                assertion = try GoogleJWTAssertion.make(key: key, scope: scope, audience: tokenURL, issuedAt: issuedAt)
+            } catch {
+                throw StoreCallFailure(
+                    step: Self.step, message: "could not sign the token request with the service account key",
+                    hint: "download a fresh JSON key for \(key.clientEmail)", isRetryable: false)
+            }
+            var request = HTTPClientRequest(url: tokenURL)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.headers.add(name: "Accept", value: "application/json")
+            let form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"
+            request.body = .bytes(ByteBuffer(string: form))
+
+            let response: StoreHTTPResponse
+            do {
+                response = try await http.send(request, timeout: http.timeouts.api, logger: logger)
+            } catch let error as StoreTransportError {
+                let failure = StoreCallFailure(
+                    step: Self.step, message: error.description, isRetryable: error.isRetryable)
+                if error.isRetryable { return .retry(failure, retryAfter: nil) }
+                throw failure
+            } catch {
+                throw StoreCallFailure(step: Self.step, message: "cancelled", isRetryable: true)
+            }
+
+            if response.status == 200 {
+                guard let body = try? JSONDecoder().decode(TokenResponse.self, from: response.bodyData) else {
+                    throw StoreCallFailure(
+                        step: Self.step, message: "\(safeURL) answered 200 without an access_token",
+                        hint: "check that token_url (or the key's token_uri) points at Google's token endpoint",
+                        httpStatus: 200, isRetryable: false)
+                }
+                logger.debug("fetched a Google access token", metadata: ["expires_in": "\(body.expires_in ?? 3600)"])
+                return .success(
+                    GoogleAccessToken(
+                        value: Secret(body.access_token),
+                        expiresAt: issuedAt.addingTimeInterval(body.expires_in ?? 3600)))
+            }
+
+            let secrets = [assertion]
+            let failure: StoreCallFailure
+            if let error = try? JSONDecoder().decode(TokenErrorResponse.self, from: response.bodyData) {
+                let said = error.error_description.map { "\(error.error): \"\($0)\"" } ?? error.error
+                failure = StoreCallFailure(
+                    step: Self.step,
+                    message: Redaction.scrub("Google's token endpoint answered \(said)", secrets: secrets),
+                    hint: hint(forTokenError: error.error, description: error.error_description),
+                    httpStatus: response.status, isRetryable: RetryPolicy.isRetryable(status: response.status))
+            } else {
+                let excerpt = Redaction.scrub(String(response.bodyText.prefix(200)), secrets: secrets)
+                failure = StoreCallFailure(
+                    step: Self.step,
+                    message: "\(safeURL) answered HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"),
+                    httpStatus: response.status, isRetryable: RetryPolicy.isRetryable(status: response.status))
+            }
+            if failure.isRetryable {
+                return .retry(failure, retryAfter: RetryPolicy.retryAfter(response.header("Retry-After")))
+            }
+            throw failure
+        }
+    }
+
+    private func hint(forTokenError error: String, description: String?) -> String? {
+        switch error {
+        case "invalid_grant":
+            if let description, description.localizedCaseInsensitiveContains("timeframe") {
+                return "check this machine's clock (Google refuses JWTs issued in the future or long ago)"
+            }
+            return "check that the key file is a current key of \(key.clientEmail) (keys can be deleted or rotated in "
+                + "Google Cloud → IAM → Service accounts → Keys) and that this machine's clock is right"
+        case "invalid_scope", "unauthorized_client":
+            return "the service account \(key.clientEmail) may not request the androidpublisher scope; check the account in Google Cloud"
+        default:
+            return nil
+        }
+    }
+}
