@@ -11,6 +11,14 @@ package protocol StoreUploader: Sendable {
     func deliver(_ artifact: Artifact, for event: BuildEvent, logger: Logger) async throws(StoreError) -> StoreResult
 }
 
+/// A store whose work goes on after the upload (review, approval, processing). Its `deliver`
+/// returns `.waiting` with `resumeData`; Slipway then calls `poll` on a backing-off schedule that
+/// survives restarts, and reports every change, until the result is final.
+package protocol PollingStoreUploader: StoreUploader {
+    /// Checks a `.waiting` result again and returns it updated (still waiting, or final).
+    func poll(_ previous: StoreResult, for event: BuildEvent, logger: Logger) async throws(StoreError) -> StoreResult
+}
+
 /// A store call that failed, with everything a user needs: which store, which step, what the store
 /// said, and what to do. Never carries a token or a signed URL's query string.
 package struct StoreError: Error, CustomStringConvertible, Sendable {

@@ -46,6 +46,8 @@ package enum StoreUploaders {
                 metadata: ["store": "\(definition.name)", "serviceAccount": "\(key.clientEmail)"])
             return GooglePlayInternalSharing(
                 definition: definition, settings: settings, key: key, httpClient: httpClient, retryPolicy: retryPolicy)
+        case .applivery, .buildUploads, .ignite, .amazonAppstore:
+            throw StoreConfigurationError.unsupportedType(store: definition.name, type: definition.type)
         }
     }
 }
@@ -56,6 +58,7 @@ package enum StoreConfigurationError: Error, Sendable, CustomStringConvertible {
     case secretUnavailable(store: String, field: String, reference: SecretReference, reason: SecretResolutionError)
     case invalidServiceAccountKey(store: String, reference: SecretReference, reason: GoogleServiceAccountKeyError)
     case invalidURL(store: String, field: String, value: String)
+    case unsupportedType(store: String, type: StoreType)
 
     package var description: String {
         switch self {
@@ -65,6 +68,8 @@ package enum StoreConfigurationError: Error, Sendable, CustomStringConvertible {
             "store \"\(store)\": the service account key \(reference) is not usable: \(reason)"
         case .invalidURL(let store, let field, let value):
             "store \"\(store)\": \(field) \"\(value)\" is not an http(s) URL"
+        case .unsupportedType(let store, let type):
+            "store \"\(store)\": \(type.displayName) uploads are not available in this version of Slipway"
         }
     }
 }

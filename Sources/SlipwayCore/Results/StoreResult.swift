@@ -29,11 +29,15 @@ package struct StoreResult: Codable, Sendable, Equatable {
     package var details: [Detail]
     package var failure: StoreFailure?
     package var updatedAt: Date
+    /// What the store's client needs to check a `.waiting` result again (an upload id, a build id).
+    /// Never shown to people; never holds a secret.
+    package var resumeData: [String: String]
 
     package init(
         store: String, storeType: StoreType, state: State, summary: String, links: [Link] = [], details: [Detail] = [],
-        failure: StoreFailure? = nil, updatedAt: Date = Date()
+        failure: StoreFailure? = nil, updatedAt: Date = Date(), resumeData: [String: String] = [:]
     ) {
+        self.resumeData = resumeData
         self.store = store
         self.storeType = storeType
         self.state = state
@@ -42,6 +46,19 @@ package struct StoreResult: Codable, Sendable, Equatable {
         self.details = details
         self.failure = failure
         self.updatedAt = updatedAt
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        store = try container.decode(String.self, forKey: .store)
+        storeType = try container.decode(StoreType.self, forKey: .storeType)
+        state = try container.decode(State.self, forKey: .state)
+        summary = try container.decode(String.self, forKey: .summary)
+        links = try container.decodeIfPresent([Link].self, forKey: .links) ?? []
+        details = try container.decodeIfPresent([Detail].self, forKey: .details) ?? []
+        failure = try container.decodeIfPresent(StoreFailure.self, forKey: .failure)
+        updatedAt = try container.decode(Date.self, forKey: .updatedAt)
+        resumeData = try container.decodeIfPresent([String: String].self, forKey: .resumeData) ?? [:]
     }
 
     package struct Link: Codable, Sendable, Equatable {

@@ -235,6 +235,18 @@ package enum ConfigLoader {
                 }
             }
             return StoreDefinition(name: name, line: line, settings: .googlePlay(settings))
+        case .applivery:
+            return readAppliveryStore(name: name, node: node, typeNode: typeNode, reader: &reader)
+                .map { StoreDefinition(name: name, line: line, settings: $0) }
+        case .buildUploads:
+            return readBuildUploadsStore(name: name, node: node, typeNode: typeNode, reader: &reader)
+                .map { StoreDefinition(name: name, line: line, settings: $0) }
+        case .ignite:
+            return readIgniteStore(name: name, node: node, typeNode: typeNode, reader: &reader)
+                .map { StoreDefinition(name: name, line: line, settings: $0) }
+        case .amazonAppstore:
+            return readAmazonAppstoreStore(name: name, node: node, typeNode: typeNode, reader: &reader)
+                .map { StoreDefinition(name: name, line: line, settings: $0) }
         }
     }
 
@@ -428,7 +440,7 @@ package enum ConfigLoader {
         return rules
     }
 
-    private static func require(
+    static func require(
         _ fields: [String: (key: Node, value: Node)], _ key: String, in what: String, at node: Node,
         reader: inout YAMLNodeReader
     ) -> Node? {
@@ -439,7 +451,7 @@ package enum ConfigLoader {
         return value
     }
 
-    private static func isValidName(_ name: String) -> Bool {
+    static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
     }
 

@@ -16,35 +16,72 @@ package struct StoreDefinition: Sendable, Equatable {
 /// The store types Slipway can deliver to.
 package enum StoreType: String, Sendable, Codable, CaseIterable {
     case googlePlay = "google-play"
+    case applivery
+    case buildUploads = "build-uploads"
+    case ignite
+    case amazonAppstore = "amazon-appstore"
 
     /// What people call it in messages.
     package var displayName: String {
         switch self {
         case .googlePlay: "Google Play internal app sharing"
+        case .applivery: "Applivery"
+        case .buildUploads: "Product Science build uploads"
+        case .ignite: "Digital Turbine Ignite"
+        case .amazonAppstore: "Amazon Appstore"
         }
     }
 
     /// Artifact kinds the store accepts.
     package var acceptedKinds: Set<ArtifactKind> {
         switch self {
-        case .googlePlay: [.apk, .aab]
+        case .googlePlay, .applivery: [.apk, .aab]
+        case .buildUploads, .ignite, .amazonAppstore: [.apk]
         }
     }
 }
 
-/// Per-type settings of a store.
+/// Per-type settings of a store. Each type's settings live in `Stores/` with the loader that reads
+/// them, so adding a store touches this enum and its own files only.
 package enum StoreSettings: Sendable, Equatable {
     case googlePlay(GooglePlaySettings)
+    case applivery(AppliverySettings)
+    case buildUploads(BuildUploadsSettings)
+    case ignite(IgniteSettings)
+    case amazonAppstore(AmazonAppstoreSettings)
 
     package var type: StoreType {
         switch self {
         case .googlePlay: .googlePlay
+        case .applivery: .applivery
+        case .buildUploads: .buildUploads
+        case .ignite: .ignite
+        case .amazonAppstore: .amazonAppstore
+        }
+    }
+
+    /// The settings behind the case, for what every store type answers the same way.
+    package var described: any StoreSettingsDescription {
+        switch self {
+        case .googlePlay(let settings): settings
+        case .applivery(let settings): settings
+        case .buildUploads(let settings): settings
+        case .ignite(let settings): settings
+        case .amazonAppstore(let settings): settings
         }
     }
 }
 
+/// What `slipway explain` and `slipway validate --check-secrets` ask of any store's settings.
+package protocol StoreSettingsDescription: Sendable {
+    /// One line for `explain`: what this store does with an artifact ("uploadapk to com.acme.app").
+    var explanation: String { get }
+    /// Every secret reference with its config field name (`service_account`).
+    var secretReferences: [(field: String, reference: SecretReference)] { get }
+}
+
 /// Google Play internal app sharing (`uploadapk` / `uploadbundle`).
-package struct GooglePlaySettings: Sendable, Equatable {
+package struct GooglePlaySettings: Sendable, Equatable, StoreSettingsDescription {
     /// The app's package name; the app must already exist in the Play Console.
     package var packageName: String
     /// The service-account JSON key (`file:/etc/slipway/play.json` or `${PLAY_SERVICE_ACCOUNT_JSON}`).
@@ -61,6 +98,14 @@ package struct GooglePlaySettings: Sendable, Equatable {
     package init(packageName: String, serviceAccount: SecretReference) {
         self.packageName = packageName
         self.serviceAccount = serviceAccount
+    }
+
+    package var explanation: String {
+        "package \(packageName) (uploadapk for .apk, uploadbundle for .aab)"
+    }
+
+    package var secretReferences: [(field: String, reference: SecretReference)] {
+        [("service_account", serviceAccount)]
     }
 }
 

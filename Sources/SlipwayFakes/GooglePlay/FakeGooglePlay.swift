@@ -120,7 +120,7 @@ package actor FakeGooglePlay {
     /// Serves the fake on a free loopback port while `body` runs; `body` gets the base URL
     /// (`http://127.0.0.1:PORT`), which is both `api_url` and, plus `/token`, the `token_uri`.
     package nonisolated func run<T: Sendable>(
-        logLevel: Logger.Level = .warning, body: (String) async throws -> T
+        logLevel: Logger.Level = .critical, body: (String) async throws -> T
     ) async throws -> T {
         try await FakeServer.run(router(), name: "google-play", logLevel: logLevel, body: body)
     }

@@ -1,0 +1,9 @@
+import Yams
+
+extension ConfigLoader {
+    /// Reads a `amazon-appstore` store's settings. Not available yet: says so at the store's `type:` line.
+    static func readAmazonAppstoreStore(name: String, node: Node, typeNode: Node, reader: inout YAMLNodeReader) -> StoreSettings? {
+        reader.error(typeNode, "store \"\(name)\": type \"\(StoreType.amazonAppstore.rawValue)\" is not available in this version of Slipway yet")
+        return nil
+    }
+}
