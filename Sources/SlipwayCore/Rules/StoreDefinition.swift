@@ -87,17 +87,24 @@ package struct GooglePlaySettings: Sendable, Equatable, StoreSettingsDescription
     /// The service-account JSON key (`file:/etc/slipway/play.json` or `${PLAY_SERVICE_ACCOUNT_JSON}`).
     package var serviceAccount: SecretReference
     /// Root of the Android Publisher API.
-    package var apiURL: String = "https://androidpublisher.googleapis.com"
+    package var apiURL: String
     /// Overrides the key file's `token_uri` (for a proxy or a test fake).
     package var tokenURL: String?
     /// Files at or above this size use the resumable protocol; smaller ones one media request.
-    package var resumableThresholdBytes: Int64 = 16 * 1024 * 1024
+    package var resumableThresholdBytes: Int64
     /// Chunk size for resumable uploads; a multiple of 256 KiB as Google requires.
-    package var chunkBytes: Int = 8 * 1024 * 1024
+    package var chunkBytes: Int
 
-    package init(packageName: String, serviceAccount: SecretReference) {
+    package init(
+        packageName: String, serviceAccount: SecretReference, apiURL: String = "https://androidpublisher.googleapis.com",
+        tokenURL: String? = nil, resumableThresholdBytes: Int64 = 16 * 1024 * 1024, chunkBytes: Int = 8 * 1024 * 1024
+    ) {
         self.packageName = packageName
         self.serviceAccount = serviceAccount
+        self.apiURL = apiURL
+        self.tokenURL = tokenURL
+        self.resumableThresholdBytes = resumableThresholdBytes
+        self.chunkBytes = chunkBytes
     }
 
     package var explanation: String {
