@@ -95,10 +95,7 @@ struct Explain: ParsableCommand {
 
     static func describe(store: StoreDefinition?) -> String {
         guard let store else { return "(not declared)" }
-        switch store.settings {
-        case .googlePlay(let play):
-            return "\(store.type.displayName), package \(play.packageName) (uploadapk for .apk, uploadbundle for .aab)"
-        }
+        return "\(store.type.displayName), \(store.settings.described.explanation)"
     }
 
     static func describe(notification: NotificationDefinition?, input: MatchInput) -> String {

@@ -44,12 +44,13 @@ struct Serve: AsyncParsableCommand {
         options.workerLease = .seconds(max(leaseSeconds, 2))
         let host = self.host
         let port = self.port
+        let effective = loaded
         do {
             try await SlipwayRuntime.withRuntime(
-                config: loaded, environment: ProcessInfo.processInfo.environment, options: options, logger: logger
+                config: effective, environment: ProcessInfo.processInfo.environment, options: options, logger: logger
             ) { runtime in
                 try await SlipwayHTTPServer.run(runtime: runtime, options: options, host: host, port: port) { bound in
-                    logger.notice("slipway is listening", metadata: ["address": "\(host ?? loaded.server.host):\(bound)"])
+                    logger.notice("slipway is listening", metadata: ["address": "\(host ?? effective.server.host):\(bound)"])
                 }
             }
         } catch let error as StartupError {

@@ -47,8 +47,8 @@ struct Validate: AsyncParsableCommand {
         }
         if let generic = config.sources.generic { references.append(("sources.generic.secret", generic.secret)) }
         for store in config.stores {
-            switch store.settings {
-            case .googlePlay(let play): references.append(("stores.\(store.name).service_account", play.serviceAccount))
+            for (field, reference) in store.settings.described.secretReferences {
+                references.append(("stores.\(store.name).\(field)", reference))
             }
         }
         let environment = ProcessInfo.processInfo.environment

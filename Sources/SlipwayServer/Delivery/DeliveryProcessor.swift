@@ -18,11 +18,13 @@ package struct DeliveryProcessor: JobHandler {
     package let reporter: ResultReporter
     package let dataDirectory: URL
     package let schedule: RetrySchedule
+    package let polls: PollSchedule
 
     package init(
         jobStore: any JobStore, uploaders: [String: any StoreUploader], fetcher: ArtifactFetcher,
-        reporter: ResultReporter, dataDirectory: URL, schedule: RetrySchedule
+        reporter: ResultReporter, dataDirectory: URL, schedule: RetrySchedule, polls: PollSchedule = PollSchedule()
     ) {
+        self.polls = polls
         self.jobStore = jobStore
         self.uploaders = uploaders
         self.fetcher = fetcher
@@ -35,7 +37,10 @@ package struct DeliveryProcessor: JobHandler {
         var logger = logger
         logger[metadataKey: "delivery"] = "\(job.deliveryID)"
         do {
-            return try await deliver(job, logger: logger)
+            switch job.kind {
+            case .deliver: return try await deliver(job, logger: logger)
+            case .poll: return try await poll(job, logger: logger)
+            }
         } catch {
             logger.error("delivery job failed unexpectedly", metadata: ["error": "\(error)"])
             if job.attempts < schedule.maxAttempts {
@@ -72,7 +77,12 @@ package struct DeliveryProcessor: JobHandler {
         defer { try? FileManager.default.removeItem(at: workFolder) }
 
         for selector in plan.selectors {
-            let due = plan.uploads.filter { $0.artifact == selector && !(results[$0.store]?.state.isFinal ?? false) }
+            // Uploaded already (final, or waiting on the store's own review): never again.
+            let due = plan.uploads.filter { upload in
+                guard upload.artifact == selector else { return false }
+                guard let state = results[upload.store]?.state else { return true }
+                return state == .pending || state == .running
+            }
             guard !due.isEmpty else { continue }
             try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
 
@@ -149,12 +159,73 @@ package struct DeliveryProcessor: JobHandler {
             try await jobStore.setDeliveryState(deliveryID: record.id, state: .queued, error: retryReasons.joined(separator: "; "))
             return .retry(after: delay, reason: retryReasons.joined(separator: "; "))
         }
-        let failed = final.filter { $0.state == .failed }
-        let waiting = final.contains { $0.state == .waiting }
-        let state: DeliveryState = !failed.isEmpty ? .failed : (waiting ? .waiting : .done)
-        let summary = failed.isEmpty ? nil : failed.map { "\($0.store): \($0.failure?.description ?? $0.summary)" }.joined(separator: "; ")
-        try await jobStore.setDeliveryState(deliveryID: record.id, state: state, error: summary)
+        try await settle(deliveryID: record.id, results: final, nextPollRound: 1)
         return .completed
+    }
+
+    /// Checks every `.waiting` store result again, reports what changed, and schedules the next
+    /// check while something is still waiting. Rounds travel in the job payload, so a restart
+    /// continues the same schedule.
+    private func poll(_ job: ClaimedJob, logger: Logger) async throws -> JobOutcome {
+        guard let record = try await jobStore.delivery(id: job.deliveryID) else {
+            return .failed(reason: "delivery \(job.deliveryID) is not in the job store")
+        }
+        let round = job.payload.flatMap { Int($0.split(separator: "=").last ?? "") } ?? 1
+        var results: [String: StoreResult] = [:]
+        for result in record.results { results[result.store] = result }
+        var changed = false
+        for upload in record.plan.uploads {
+            guard var result = results[upload.store], result.state == .waiting else { continue }
+            guard let uploader = uploaders[upload.store] as? any PollingStoreUploader else { continue }
+            let previous = result
+            do throws(StoreError) {
+                result = try await uploader.poll(result, for: record.event, logger: logger)
+            } catch {
+                // A blip while checking is not a verdict on the build: keep waiting, try next round.
+                if !error.isRetryable {
+                    result = error.result
+                }
+                logger.warning("store status check failed", metadata: ["store": "\(upload.store)", "error": "\(error)"])
+            }
+            if round >= polls.maxRounds && result.state == .waiting {
+                result.state = .failed
+                result.failure = StoreFailure(
+                    step: "wait for the store", message: "still \(result.summary) after \(round) checks",
+                    hint: "Check the build in the store's console; Slipway stopped checking.")
+                result.summary = "gave up waiting"
+            }
+            if result != previous {
+                result.updatedAt = Date()
+                results[upload.store] = result
+                try await jobStore.saveResult(deliveryID: record.id, result: result)
+                changed = true
+                logger.info("store state changed", metadata: ["store": "\(upload.store)", "state": "\(result.state.rawValue)", "summary": "\(result.summary)"])
+            }
+        }
+        let ordered = ordered(results, record.plan)
+        if changed {
+            await reporter.report(deliveryID: record.id, event: record.event, plan: record.plan, results: ordered, logger: logger)
+        }
+        try await settle(deliveryID: record.id, results: ordered, nextPollRound: round + 1)
+        return .completed
+    }
+
+    /// Records the delivery's overall state and, while a store is still waiting, schedules its next check.
+    private func settle(deliveryID: String, results: [StoreResult], nextPollRound: Int) async throws {
+        let failed = results.filter { $0.state == .failed }
+        let waiting = results.contains { $0.state == .waiting }
+        if waiting {
+            let runAt = Date().addingTimeInterval(Self.seconds(polls.delay(beforeRound: nextPollRound)))
+            try await jobStore.enqueue(deliveryID: deliveryID, kind: .poll, runAt: runAt, payload: "round=\(nextPollRound)")
+        }
+        let state: DeliveryState = waiting ? .waiting : (failed.isEmpty ? .done : .failed)
+        let summary = failed.isEmpty ? nil : failed.map { "\($0.store): \($0.failure?.description ?? $0.summary)" }.joined(separator: "; ")
+        try await jobStore.setDeliveryState(deliveryID: deliveryID, state: state, error: summary)
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        let (seconds, attoseconds) = duration.components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 
     private func ordered(_ results: [String: StoreResult], _ plan: DeliveryPlan) -> [StoreResult] {

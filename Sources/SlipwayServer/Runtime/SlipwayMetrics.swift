@@ -13,15 +13,19 @@ package struct SlipwayMetrics: Sendable {
     /// `malformed`, `too_large`, `unknown_source`).
     package func webhook(source: String, outcome: String) {
         registry.makeCounter(
-            name: "slipway_webhooks_total", labels: [("source", source), ("outcome", outcome)],
-            help: "Webhooks received, by CI source and outcome"
+            descriptor: MetricNameDescriptor(
+                namespace: "slipway", metricName: "webhooks", unitName: "total",
+                helpText: "Webhooks received, by CI source and outcome"),
+            labels: [("source", source), ("outcome", outcome)]
         ).increment()
     }
 
     package func delivery(outcome: String) {
         registry.makeCounter(
-            name: "slipway_delivery_jobs_total", labels: [("outcome", outcome)],
-            help: "Delivery jobs run, by outcome (completed, retry, failed)"
+            descriptor: MetricNameDescriptor(
+                namespace: "slipway", metricName: "delivery_jobs", unitName: "total",
+                helpText: "Delivery jobs run, by outcome (completed, retry, failed)"),
+            labels: [("outcome", outcome)]
         ).increment()
     }
 

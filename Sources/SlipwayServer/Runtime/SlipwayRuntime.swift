@@ -1,6 +1,7 @@
 package import AsyncHTTPClient
 package import Foundation
 package import Logging
+import NIOCore
 package import SlipwayCore
 package import SlipwayIntake
 package import SlipwayQueue
@@ -23,11 +24,13 @@ package struct SlipwayRuntime: Sendable {
     package let metrics: SlipwayMetrics
     package let logger: Logger
     package let retrySchedule: RetrySchedule
+    package let pollSchedule: PollSchedule
     package let dataDirectory: URL
 
     /// Knobs tests and the demo turn; production uses the defaults.
     package struct Options: Sendable {
         package var retrySchedule = RetrySchedule()
+        package var pollSchedule = PollSchedule()
         package var storeRetryPolicy = RetryPolicy.default
         package var workerLease: Duration = .seconds(120)
         package var workerPollInterval: Duration = .milliseconds(500)
@@ -115,7 +118,7 @@ package struct SlipwayRuntime: Sendable {
             let runtime = SlipwayRuntime(
                 config: config, jobStore: jobStore, httpClient: httpClient, adapters: adapters, uploaders: uploaders,
                 fetcher: fetcher, reporter: reporter, metrics: SlipwayMetrics(), logger: logger,
-                retrySchedule: options.retrySchedule, dataDirectory: dataDirectory)
+                retrySchedule: options.retrySchedule, pollSchedule: options.pollSchedule, dataDirectory: dataDirectory)
             let result = try await body(runtime)
             try await jobStore.close()
             try await httpClient.shutdown()
@@ -131,6 +134,6 @@ package struct SlipwayRuntime: Sendable {
     package var processor: DeliveryProcessor {
         DeliveryProcessor(
             jobStore: jobStore, uploaders: uploaders, fetcher: fetcher, reporter: reporter,
-            dataDirectory: dataDirectory, schedule: retrySchedule)
+            dataDirectory: dataDirectory, schedule: retrySchedule, polls: pollSchedule)
     }
 }

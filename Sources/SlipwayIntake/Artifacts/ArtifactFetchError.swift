@@ -1,0 +1,44 @@
+/// Why a build's artifact could not be fetched, written for the person reading the PR comment.
+/// Never contains a token or a signed URL's query string.
+package enum ArtifactFetchError: Error, CustomStringConvertible, Equatable {
+    /// The CI answered with an HTTP error.
+    case http(step: String, status: Int, message: String, hint: String?)
+    /// The connection failed or timed out.
+    case transport(step: String, reason: String)
+    /// Nothing in the build matched the rule's `artifact:` pattern.
+    case noMatch(pattern: String, available: [String])
+    /// Every candidate artifact has expired on the CI.
+    case expired(names: [String])
+    /// The downloaded file is not a readable zip, or writing it failed.
+    case unreadable(String)
+    /// The URL's host is not in `sources.generic.allowed_artifact_hosts`.
+    case hostNotAllowed(String)
+
+    package var description: String {
+        switch self {
+        case .http(let step, let status, let message, let hint):
+            "\(step): HTTP \(status): \(message)" + (hint.map { ". \($0)" } ?? "")
+        case .transport(let step, let reason):
+            "\(step): \(reason)"
+        case .noMatch(let pattern, let available):
+            available.isEmpty
+                ? "no artifact matches \"\(pattern)\": the build has no artifacts (upload the APK/AAB with actions/upload-artifact)"
+                : "no artifact matches \"\(pattern)\"; the build has: \(available.prefix(20).joined(separator: ", "))"
+        case .expired(let names):
+            "the build's artifacts have expired on the CI (\(names.joined(separator: ", "))); re-run the build"
+        case .unreadable(let reason):
+            "the artifact could not be read: \(reason)"
+        case .hostNotAllowed(let host):
+            "artifact host \(host) is not in sources.generic.allowed_artifact_hosts"
+        }
+    }
+
+    /// 408/429/5xx and connection failures may pass; the rest will not change by asking again.
+    package var isRetryable: Bool {
+        switch self {
+        case .http(_, let status, _, _): status == 408 || status == 429 || status >= 500
+        case .transport: true
+        default: false
+        }
+    }
+}

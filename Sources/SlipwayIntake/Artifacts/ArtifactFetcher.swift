@@ -1,0 +1,293 @@
+package import AsyncHTTPClient
+package import Foundation
+package import Logging
+import Crypto
+import NIOCore
+import NIOHTTP1
+package import SlipwayCore
+import ZIPFoundation
+
+/// Downloads a build's artifact once, to local disk, computing its SHA-256 while the bytes stream
+/// past, and returns it as an `Artifact` every store uploads from.
+///
+/// Sources: a GitHub Actions run (artifacts are zip archives: the zip is streamed to disk, then the
+/// one entry the rule selects is extracted while hashing), a direct URL (streamed to disk), or a
+/// local file (hashed in place, not copied).
+package struct ArtifactFetcher: Sendable {
+    package let httpClient: HTTPClient
+    package let gitHubAPIURL: String
+    package let gitHubToken: Secret?
+    /// Hosts a direct URL may point at; empty allows any.
+    package let allowedHosts: [String]
+    package let logger: Logger
+
+    package init(
+        httpClient: HTTPClient, gitHubAPIURL: String, gitHubToken: Secret?, allowedHosts: [String], logger: Logger
+    ) {
+        self.httpClient = httpClient
+        self.gitHubAPIURL = gitHubAPIURL.hasSuffix("/") ? String(gitHubAPIURL.dropLast()) : gitHubAPIURL
+        self.gitHubToken = gitHubToken
+        self.allowedHosts = allowedHosts.map { $0.lowercased() }
+        self.logger = logger
+    }
+
+    package func fetch(
+        _ source: ArtifactSource, selecting selector: ArtifactSelector, into directory: URL
+    ) async throws(ArtifactFetchError) -> Artifact {
+        switch source {
+        case .githubRun(let repository, let runID):
+            return try await fetchGitHubRun(repository: repository, runID: runID, selector: selector, into: directory)
+        case .url(let url):
+            return try await fetchURL(url, selector: selector, into: directory)
+        case .localFile(let path):
+            return try hashLocalFile(path, selector: selector)
+        }
+    }
+
+    // MARK: GitHub Actions
+
+    struct ArtifactList: Decodable {
+        var totalCount: Int
+        var artifacts: [Item]
+        struct Item: Decodable {
+            var id: Int64
+            var name: String
+            var expired: Bool
+            var sizeInBytes: Int64?
+        }
+    }
+
+    private func fetchGitHubRun(
+        repository: String, runID: Int64, selector: ArtifactSelector, into directory: URL
+    ) async throws(ArtifactFetchError) -> Artifact {
+        var items: [ArtifactList.Item] = []
+        var page = 1
+        while true {
+            let url = "\(gitHubAPIURL)/repos/\(repository)/actions/runs/\(runID)/artifacts?per_page=100&page=\(page)"
+            let data = try await getJSON(url, step: "list the run's artifacts")
+            let list: ArtifactList
+            do {
+                let decoder = JSONDecoder()
+                decoder.keyDecodingStrategy = .convertFromSnakeCase
+                list = try decoder.decode(ArtifactList.self, from: data)
+            } catch {
+                throw .unreadable("GitHub's artifact list is not the documented JSON")
+            }
+            items += list.artifacts
+            if list.artifacts.count < 100 || items.count >= list.totalCount { break }
+            page += 1
+        }
+
+        // A pattern whose first segment is literal names the artifact: download only that one.
+        let firstSegment = selector.pattern.pattern.split(separator: "/").first.map(String.init) ?? ""
+        let literalName = selector.pattern.pattern.contains("/") && !firstSegment.contains(where: { "*?{".contains($0) })
+            ? firstSegment : nil
+        let candidates = items.filter { literalName == nil || $0.name == literalName }.sorted { $0.name < $1.name }
+        let live = candidates.filter { !$0.expired }
+        if live.isEmpty && !candidates.isEmpty {
+            throw .expired(names: candidates.map(\.name))
+        }
+
+        var seen: [String] = items.map(\.name)
+        for item in live {
+            let zipURL = directory.appendingPathComponent("artifact-\(item.id).zip")
+            defer { try? FileManager.default.removeItem(at: zipURL) }
+            _ = try await download(
+                "\(gitHubAPIURL)/repos/\(repository)/actions/artifacts/\(item.id)/zip", to: zipURL,
+                step: "download artifact \(item.name)", authorized: true)
+            let archive: Archive
+            do {
+                archive = try Archive(url: zipURL, accessMode: .read, pathEncoding: nil)
+            } catch {
+                throw .unreadable("artifact \(item.name) is not a zip archive")
+            }
+            let entries = archive.filter { $0.type == .file }.sorted { $0.path < $1.path }
+            let names = entries.map { "\(item.name)/\($0.path)" }
+            seen.removeAll { $0 == item.name }
+            seen += names
+            let matches = entries.filter { selector.accepts(name: "\(item.name)/\($0.path)") }
+            guard let entry = matches.first else { continue }
+            if matches.count > 1 {
+                logger.notice(
+                    "several files match the rule's artifact pattern; taking the first",
+                    metadata: ["taken": "\(item.name)/\(entry.path)", "others": "\(matches.dropFirst().map(\.path))"])
+            }
+            let name = "\(item.name)/\(entry.path)"
+            let target = directory.appendingPathComponent(Self.safeFileName(entry.path))
+            return try extract(entry, from: archive, to: target, name: name)
+        }
+        throw .noMatch(pattern: selector.description, available: seen)
+    }
+
+    private func extract(_ entry: Entry, from archive: Archive, to target: URL, name: String) throws(ArtifactFetchError)
+        -> Artifact
+    {
+        guard let kind = ArtifactKind(fileName: name) else { throw .unreadable("\(name) is not an .apk or .aab") }
+        guard FileManager.default.createFile(atPath: target.path, contents: nil),
+            let handle = try? FileHandle(forWritingTo: target)
+        else {
+            throw .unreadable("cannot write \(target.path)")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        do {
+            _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { chunk in
+                hasher.update(data: chunk)
+                size += Int64(chunk.count)
+                try handle.write(contentsOf: chunk)
+            }
+        } catch {
+            throw .unreadable("extracting \(name) failed: \(error)")
+        }
+        return Artifact(path: target.path, name: name, kind: kind, size: size, sha256: Self.hex(hasher.finalize()))
+    }
+
+    // MARK: Direct URLs and local files
+
+    private func fetchURL(_ text: String, selector: ArtifactSelector, into directory: URL) async throws(ArtifactFetchError)
+        -> Artifact
+    {
+        guard let url = URL(string: text), let host = url.host?.lowercased() else {
+            throw .unreadable("artifact URL is not a URL")
+        }
+        if !allowedHosts.isEmpty && !allowedHosts.contains(host) { throw .hostNotAllowed(host) }
+        let name = url.lastPathComponent
+        guard selector.accepts(name: name) else {
+            throw .noMatch(pattern: selector.description, available: [name])
+        }
+        guard let kind = ArtifactKind(fileName: name) else { throw .unreadable("\(name) is not an .apk or .aab") }
+        let target = directory.appendingPathComponent(Self.safeFileName(name))
+        let (size, sha256) = try await download(text, to: target, step: "download \(Self.redacted(text))", authorized: false)
+        return Artifact(path: target.path, name: name, kind: kind, size: size, sha256: sha256)
+    }
+
+    private func hashLocalFile(_ path: String, selector: ArtifactSelector) throws(ArtifactFetchError) -> Artifact {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        guard selector.accepts(name: name), let kind = ArtifactKind(fileName: name) else {
+            throw .noMatch(pattern: selector.description, available: [name])
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .unreadable("cannot open \(path)") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                hasher.update(data: chunk)
+                size += Int64(chunk.count)
+            }
+        } catch {
+            throw .unreadable("reading \(path) failed: \(error)")
+        }
+        return Artifact(path: path, name: name, kind: kind, size: size, sha256: Self.hex(hasher.finalize()))
+    }
+
+    // MARK: HTTP
+
+    private func request(_ url: String, authorized: Bool) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "User-Agent", value: "slipway")
+        if authorized, let gitHubToken {
+            request.headers.add(name: "Authorization", value: "Bearer \(gitHubToken.revealed)")
+            request.headers.add(name: "Accept", value: "application/vnd.github+json")
+            request.headers.add(name: "X-GitHub-Api-Version", value: "2022-11-28")
+        }
+        return request
+    }
+
+    private func getJSON(_ url: String, step: String) async throws(ArtifactFetchError) -> Data {
+        do {
+            let response = try await httpClient.execute(request(url, authorized: true), timeout: .seconds(60))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            let data = Data(body.readableBytesView)
+            guard response.status.code < 300 else {
+                throw ArtifactFetchError.http(
+                    step: step, status: Int(response.status.code), message: Self.gitHubMessage(data),
+                    hint: Self.hint(status: Int(response.status.code)))
+            }
+            return data
+        } catch let error as ArtifactFetchError {
+            throw error
+        } catch {
+            throw .transport(step: step, reason: Self.describe(error))
+        }
+    }
+
+    /// Streams `url` into `target`, hashing on the way. Redirects are followed by the client, which
+    /// drops `Authorization` when the redirect leaves the API's origin (GitHub's blob URLs reject it).
+    private func download(_ url: String, to target: URL, step: String, authorized: Bool) async throws(ArtifactFetchError)
+        -> (Int64, String)
+    {
+        do {
+            let response = try await httpClient.execute(request(url, authorized: authorized), timeout: .seconds(1800))
+            guard response.status.code < 300 else {
+                let body = try await response.body.collect(upTo: 1 << 16)
+                let status = Int(response.status.code)
+                throw ArtifactFetchError.http(
+                    step: step, status: status, message: Self.gitHubMessage(Data(body.readableBytesView)),
+                    hint: status == 410 ? "the artifact expired; re-run the build" : Self.hint(status: status))
+            }
+            guard FileManager.default.createFile(atPath: target.path, contents: nil),
+                let handle = try? FileHandle(forWritingTo: target)
+            else {
+                throw ArtifactFetchError.unreadable("cannot write \(target.path)")
+            }
+            defer { try? handle.close() }
+            var hasher = SHA256()
+            var size: Int64 = 0
+            for try await buffer in response.body {
+                buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                size += Int64(buffer.readableBytes)
+                try handle.write(contentsOf: Data(buffer.readableBytesView))
+            }
+            return (size, Self.hex(hasher.finalize()))
+        } catch let error as ArtifactFetchError {
+            throw error
+        } catch {
+            throw .transport(step: step, reason: Self.describe(error))
+        }
+    }
+
+    static func hint(status: Int) -> String? {
+        switch status {
+        case 401: "the token in sources.github.token is invalid or expired"
+        case 403: "the token needs read access to Actions (fine-grained: Actions: read; classic: repo)"
+        case 404: "the run or repository was not found, or the token cannot see it"
+        default: nil
+        }
+    }
+
+    static func gitHubMessage(_ data: Data) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let message = object["message"] as? String
+        {
+            return message
+        }
+        let text = String(decoding: data.prefix(300), as: UTF8.self)
+        if let code = text.range(of: "<Code>"), let end = text.range(of: "</Code>") {
+            return String(text[code.upperBound..<end.lowerBound])
+        }
+        return text.isEmpty ? "no message" : text
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            return "connection failed (\(error))"
+        }
+        return "connection failed (\(type(of: error)))"
+    }
+
+    /// A URL without its query string and fragment (signed URLs carry their signature there).
+    static func redacted(_ url: String) -> String {
+        String(url.prefix { $0 != "?" && $0 != "#" })
+    }
+
+    static func safeFileName(_ path: String) -> String {
+        let last = path.split(separator: "/").last.map(String.init) ?? "artifact"
+        return last.isEmpty || last.hasPrefix(".") ? "artifact-" + last : last
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,4 @@
+/// GitHub's commit status states.
+package enum CommitState: String, Sendable, Equatable {
+    case pending, success, failure, error
+}

@@ -1,0 +1,201 @@
+package import AsyncHTTPClient
+import Foundation
+package import Logging
+import NIOCore
+import NIOHTTP1
+package import SlipwayCore
+
+/// Posts commit statuses and the sticky PR comment through the GitHub REST API (github.com or
+/// GitHub Enterprise Server, by `apiURL`).
+///
+/// The sticky comment carries a hidden marker; it is found again by marker *and* author (the
+/// token's own login), so a user who quotes the marker cannot make Slipway edit their comment.
+/// Retries 5xx, 429 and GitHub's secondary rate limit (honouring `retry-after` and
+/// `x-ratelimit-reset`); other 4xx fail at once with GitHub's message.
+package struct GitHubReporter: Sendable {
+    package let httpClient: HTTPClient
+    package let apiURL: String
+    package let token: Secret
+    package let logger: Logger
+    package let maxAttempts: Int
+    package let retryDelay: Duration
+    private let identity = LoginCache()
+
+    /// GitHub's limits: status descriptions and comment bodies beyond these are refused with 422.
+    package static let statusDescriptionLimit = 140
+    package static let commentBodyLimit = 65_536
+
+    package init(
+        httpClient: HTTPClient, apiURL: String, token: Secret, logger: Logger, maxAttempts: Int = 4,
+        retryDelay: Duration = .seconds(2)
+    ) {
+        self.httpClient = httpClient
+        self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
+        self.token = token
+        self.logger = logger
+        self.maxAttempts = max(1, maxAttempts)
+        self.retryDelay = retryDelay
+    }
+
+    package func postStatus(
+        repository: String, sha: String, context: String, state: CommitState, description: String, targetURL: String?
+    ) async throws(ReportError) {
+        var body: [String: String] = [
+            "state": state.rawValue, "context": context,
+            "description": Self.truncate(description, to: Self.statusDescriptionLimit),
+        ]
+        if let targetURL { body["target_url"] = targetURL }
+        _ = try await call(.POST, "/repos/\(repository)/statuses/\(sha)", body: body, step: "post commit status \(context)")
+    }
+
+    /// Creates or edits this build's comment; returns its id for the caller to keep.
+    package func upsertComment(
+        repository: String, issueNumber: Int, marker: String, body: String, knownCommentID: Int?
+    ) async throws(ReportError) -> Int {
+        let text = Self.commentBody(body, marker: marker)
+        if let knownCommentID {
+            do {
+                _ = try await call(
+                    .PATCH, "/repos/\(repository)/issues/comments/\(knownCommentID)", body: ["body": text],
+                    step: "edit the PR comment")
+                return knownCommentID
+            } catch .http(_, let status, _) where status == 404 {
+                logger.notice("the PR comment Slipway made is gone; posting a new one", metadata: ["comment": "\(knownCommentID)"])
+            }
+        }
+        if let existing = try await findComment(repository: repository, issueNumber: issueNumber, marker: marker) {
+            _ = try await call(
+                .PATCH, "/repos/\(repository)/issues/comments/\(existing)", body: ["body": text], step: "edit the PR comment")
+            return existing
+        }
+        let created = try await call(
+            .POST, "/repos/\(repository)/issues/\(issueNumber)/comments", body: ["body": text], step: "post the PR comment")
+        guard let object = try? JSONSerialization.jsonObject(with: created) as? [String: Any], let id = object["id"] as? Int
+        else {
+            throw .unexpectedResponse(step: "post the PR comment")
+        }
+        return id
+    }
+
+    /// The comment holding `marker` written by this token's user, scanning every page.
+    private func findComment(repository: String, issueNumber: Int, marker: String) async throws(ReportError) -> Int? {
+        let me = try await login()
+        var page = 1
+        while page <= 50 {
+            let data = try await call(
+                .GET, "/repos/\(repository)/issues/\(issueNumber)/comments?per_page=100&page=\(page)", body: nil,
+                step: "list the PR's comments")
+            guard let comments = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+                throw .unexpectedResponse(step: "list the PR's comments")
+            }
+            for comment in comments {
+                let author = (comment["user"] as? [String: Any])?["login"] as? String
+                if author == me, (comment["body"] as? String)?.contains(marker) == true, let id = comment["id"] as? Int {
+                    return id
+                }
+            }
+            if comments.count < 100 { return nil }
+            page += 1
+        }
+        return nil
+    }
+
+    private func login() async throws(ReportError) -> String {
+        if let known = await identity.login { return known }
+        let data = try await call(.GET, "/user", body: nil, step: "look up the token's user")
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let login = object["login"] as? String
+        else {
+            throw .unexpectedResponse(step: "look up the token's user")
+        }
+        await identity.set(login)
+        return login
+    }
+
+    // MARK: HTTP
+
+    private func call(_ method: HTTPMethod, _ path: String, body: [String: String]?, step: String) async throws(ReportError)
+        -> Data
+    {
+        var attempt = 0
+        while true {
+            attempt += 1
+            var request = HTTPClientRequest(url: apiURL + path)
+            request.method = method
+            request.headers.add(name: "Authorization", value: "Bearer \(token.revealed)")
+            request.headers.add(name: "Accept", value: "application/vnd.github+json")
+            request.headers.add(name: "X-GitHub-Api-Version", value: "2022-11-28")
+            request.headers.add(name: "User-Agent", value: "slipway")
+            if let body, let data = try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]) {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: data))
+            }
+            let status: Int
+            let data: Data
+            let retryAfter: Duration?
+            do {
+                let response = try await httpClient.execute(request, timeout: .seconds(30))
+                data = Data(try await response.body.collect(upTo: 8 << 20).readableBytesView)
+                status = Int(response.status.code)
+                retryAfter = Self.retryAfter(response.headers, status: status)
+            } catch {
+                if attempt < maxAttempts {
+                    try? await Task.sleep(for: retryDelay * attempt)
+                    continue
+                }
+                throw .transport(step: step, reason: "GitHub did not answer (\(type(of: error)))")
+            }
+            if status < 300 { return data }
+            let message = Self.message(data)
+            let rateLimited = status == 429 || (status == 403 && retryAfter != nil)
+            if (status >= 500 || rateLimited) && attempt < maxAttempts {
+                let wait = min(retryAfter ?? retryDelay * attempt, .seconds(60))
+                logger.notice("GitHub asked to retry", metadata: ["step": "\(step)", "status": "\(status)", "wait": "\(wait)"])
+                try? await Task.sleep(for: wait)
+                continue
+            }
+            throw .http(step: step, status: status, message: message)
+        }
+    }
+
+    /// `retry-after` seconds, or the time until `x-ratelimit-reset` when `x-ratelimit-remaining` is 0.
+    static func retryAfter(_ headers: HTTPHeaders, status: Int) -> Duration? {
+        if let value = headers.first(name: "retry-after"), let seconds = Int(value) {
+            return .seconds(seconds)
+        }
+        if headers.first(name: "x-ratelimit-remaining") == "0", let reset = headers.first(name: "x-ratelimit-reset").flatMap(Double.init) {
+            return .seconds(max(1, Int(reset - Date().timeIntervalSince1970)))
+        }
+        return nil
+    }
+
+    static func message(_ data: Data) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return String(decoding: data.prefix(200), as: UTF8.self)
+        }
+        var message = object["message"] as? String ?? "no message"
+        if let errors = object["errors"] as? [[String: Any]] {
+            let details = errors.compactMap { $0["message"] as? String }
+            if !details.isEmpty { message += ": " + details.joined(separator: "; ") }
+        }
+        return message
+    }
+
+    static func truncate(_ text: String, to limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
+    }
+
+    /// The body with its marker, cut to GitHub's limit with a note when the template produced more.
+    static func commentBody(_ body: String, marker: String) -> String {
+        let note = "\n\n… (cut to fit GitHub's comment limit; the full report is on the Slipway dashboard)"
+        let full = body + "\n" + marker
+        guard full.count > commentBodyLimit else { return full }
+        return String(body.prefix(commentBodyLimit - marker.count - note.count - 2)) + note + "\n" + marker
+    }
+}
+
+/// The token's login, looked up once.
+private actor LoginCache {
+    var login: String?
+    func set(_ value: String) { login = value }
+}

@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import SlipwayFakes
+import Testing
+
+@testable import SlipwayCore
+@testable import SlipwayReport
+
+@Suite("GitHub statuses and the sticky PR comment")
+struct GitHubReporterTests {
+    static let token = "ghs_report_test_token"
+    static let marker = "<!-- slipway:build github:acme/app#7.1 -->"
+
+    func withReporter<T: Sendable>(_ github: FakeGitHub, body: (GitHubReporter) async throws -> T) async throws -> T {
+        try await github.run { api in
+            let reporter = GitHubReporter(
+                httpClient: HTTPClient.shared, apiURL: api, token: Secret(Self.token), logger: Logger(label: "test"),
+                retryDelay: .milliseconds(10))
+            return try await body(reporter)
+        }
+    }
+
+    @Test func aStatusIsPostedWithItsDescriptionCutToGitHubsLimit() async throws {
+        let github = FakeGitHub(token: Self.token)
+        try await withReporter(github) { reporter in
+            try await reporter.postStatus(
+                repository: "acme/app", sha: "abc", context: "slipway/play", state: .failure,
+                description: String(repeating: "x", count: 300), targetURL: "https://slipway.example/deliveries/1")
+        }
+        let statuses = await github.statuses(repository: "acme/app", sha: "abc")
+        #expect(statuses.count == 1)
+        #expect(statuses.first?.state == "failure")
+        #expect(statuses.first?.description?.count == 140)
+        #expect(statuses.first?.description?.hasSuffix("…") == true)
+        #expect(statuses.first?.targetURL == "https://slipway.example/deliveries/1")
+    }
+
+    @Test func theCommentIsCreatedOnceThenEditedInPlace() async throws {
+        let github = FakeGitHub(token: Self.token)
+        try await withReporter(github) { reporter in
+            let first = try await reporter.upsertComment(
+                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "uploading", knownCommentID: nil)
+            let second = try await reporter.upsertComment(
+                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "done", knownCommentID: first)
+            #expect(first == second)
+            // After a restart the id is unknown: the marker finds the same comment.
+            let third = try await reporter.upsertComment(
+                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "done again", knownCommentID: nil)
+            #expect(third == first)
+        }
+        let comments = await github.comments(repository: "acme/app", issue: 7)
+        #expect(comments.count == 1)
+        #expect(comments.first?.body.hasPrefix("done again") == true)
+        #expect(comments.first?.body.contains(Self.marker) == true)
+        #expect(comments.first?.edits == 2)
+    }
+
+    @Test func aCommentByAnotherUserQuotingTheMarkerIsNotEdited() async throws {
+        let github = FakeGitHub(token: Self.token)
+        await github.addComment(repository: "acme/app", issue: 7, author: "mallory", body: "look: " + Self.marker)
+        try await withReporter(github) { reporter in
+            _ = try await reporter.upsertComment(
+                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "report", knownCommentID: nil)
+        }
+        let comments = await github.comments(repository: "acme/app", issue: 7)
+        #expect(comments.count == 2)
+        #expect(comments[0].body == "look: " + Self.marker)
+        #expect(comments[1].author == "slipway-bot")
+    }
+
+    @Test func theMarkerIsFoundOnALaterPage() async throws {
+        let github = FakeGitHub(token: Self.token)
+        try await withReporter(github) { reporter in
+            let id = try await reporter.upsertComment(
+                repository: "acme/app", issueNumber: 8, marker: Self.marker, body: "v1", knownCommentID: nil)
+            for n in 0..<120 { await github.addComment(repository: "acme/app", issue: 8, author: "dev", body: "chatter \(n)") }
+            let again = try await reporter.upsertComment(
+                repository: "acme/app", issueNumber: 8, marker: Self.marker, body: "v2", knownCommentID: nil)
+            #expect(again == id)
+        }
+        #expect(await github.comments(repository: "acme/app", issue: 8).filter { $0.author == "slipway-bot" }.count == 1)
+    }
+
+    @Test func serverErrorsAndSecondaryRateLimitsAreRetried() async throws {
+        let github = FakeGitHub(token: Self.token)
+        await github.enqueue(.status(502), .secondaryRateLimit(retryAfterSeconds: 0), on: .createStatus)
+        try await withReporter(github) { reporter in
+            try await reporter.postStatus(
+                repository: "acme/app", sha: "def", context: "slipway/play", state: .success, description: "ok", targetURL: nil)
+        }
+        #expect(await github.statuses(repository: "acme/app", sha: "def").count == 1)
+    }
+
+    @Test func aValidationErrorFailsFastWithGitHubsMessage() async throws {
+        let github = FakeGitHub(token: Self.token)
+        await github.enqueue(.status(422, message: "No commit found for SHA: def"), on: .createStatus)
+        try await withReporter(github) { reporter in
+            do throws(ReportError) {
+                try await reporter.postStatus(
+                    repository: "acme/app", sha: "def", context: "slipway/play", state: .success, description: "ok", targetURL: nil)
+                Issue.record("expected an error")
+            } catch {
+                #expect(error.description.contains("HTTP 422: No commit found for SHA: def"))
+                #expect(!error.description.contains(Self.token))
+            }
+        }
+        #expect(await github.requestLog.filter { $0.hasPrefix("POST status") }.count == 1)
+    }
+}
+
+@Suite("PR comment template")
+struct PullRequestCommentTemplateTests {
+    static let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("templates")
+
+    @Test func theShippedTemplateShowsThePlayLinkAndAFailureWithItsHint() async throws {
+        let renderer = try await TemplateRenderer(directory: Self.templates)
+        let event = BuildEvent(
+            provider: .github, repository: "acme/app", branch: "feature/x", sha: "0123456789abcdef", trigger: .pullRequest,
+            pullRequest: 3, conclusion: .success, buildID: "9", buildURL: "https://ci/run/9",
+            artifactSource: .githubRun(repository: "acme/app", runID: 9), commitMessage: "Add | pipes\nbody")
+        let results = [
+            StoreResult(
+                store: "play", storeType: .googlePlay, state: .succeeded, summary: "uploaded",
+                links: [.init(title: "Install from Play", url: "https://play.google.com/apps/test/abc/def")],
+                details: [.init(label: "sha256", value: "feed")]),
+            StoreResult(
+                store: "play-beta", storeType: .googlePlay, state: .failed, summary: "failed: upload APK",
+                failure: StoreFailure(step: "upload APK", message: "The caller does not have permission", hint: "Grant access in Play Console")),
+        ]
+        let text = try renderer.render(
+            "github-pr-comment",
+            BuildReport(deliveryID: "dlv_1", event: event, matchedRules: ["pr"], results: results, dashboardURL: "https://s/deliveries/dlv_1"))
+        #expect(text.contains("[Install from Play](https://play.google.com/apps/test/abc/def)"))
+        #expect(text.contains("**play-beta** failed at *upload APK*: The caller does not have permission"))
+        #expect(text.contains("> **What to do:** Grant access in Play Console"))
+        #expect(text.contains("1 store failed"))
+        #expect(text.contains("Add \\| pipes"), "table-breaking characters are escaped")
+        #expect(!text.contains("&lt;"), "text templates are not HTML-escaped")
+    }
+
+    @Test func aBrokenTemplateIsReportedWithItsFileAndLine() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tpl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "line one\n{{#stores}}\nno close\n".write(to: folder.appendingPathComponent("broken.mustache"), atomically: true, encoding: .utf8)
+        do {
+            _ = try await TemplateRenderer(directory: folder)
+            Issue.record("expected a syntax error")
+        } catch {
+            #expect(error.description.contains("broken.mustache"))
+            #expect(error.description.contains("template syntax error"))
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import SlipwayFakes
+import Testing
+
+/// Accepted work survives a crash: the real `slipway` binary is killed with SIGKILL mid-delivery
+/// and started again on the same SQLite file.
+@Suite("Crash and restart", .serialized)
+struct CrashRecoveryTests {
+    @Test func aKillDuringTheUploadResumesAfterRestartAndUploadsOnce() async throws {
+        try await TestWorld.with(resumableChunks: true) { world in
+            // Four 256 KiB chunks: session start, chunk 1 pass; chunk 2 hangs, and the kill lands
+            // while Play holds half a file. (A kill after Play had every byte is the at-least-once
+            // window docs/notes.md describes; the two-store test covers results already recorded.)
+            let apk = TestWorld.fakeAPK(size: 4 * 262_144, seed: 11)
+            let runID = await world.addRun(apk: apk)
+            await world.play.enqueue(.pass, .pass, .delay(.seconds(30)))
+            let port = try await SlipwayProcess.freePort()
+            let log = world.folder.appendingPathComponent("slipway.log")
+            let arguments = ["--config", world.configPath, "--lease-seconds", "2", "--log-level", "info"]
+
+            let first = try await SlipwayProcess(arguments: arguments, environment: world.environment, port: port, logFile: log)
+            let server = "http://127.0.0.1:\(port)"
+            let reply = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: runID, pr: 12))
+            #expect(reply.status == 202)
+            let id = try #require(reply.json["delivery_id"] as? String)
+
+            // Wait until the store upload is under way, then crash.
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(30))
+            while clock.now < deadline {
+                let stores = try await world.getJSON("\(server)/api/deliveries/\(id)").json["stores"] as? [[String: Any]] ?? []
+                if stores.first?["state"] as? String == "running", await world.play.requests.count >= 2 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            first.kill()
+            #expect(await world.play.uploads(of: TestWorld.packageName).isEmpty, "the crash came before Play finished")
+
+            let second = try await SlipwayProcess(arguments: arguments, environment: world.environment, port: port, logFile: log)
+            defer { second.terminate() }
+            let delivery = try await world.waitForDelivery(server, id: id)
+            #expect(delivery["state"] as? String == "done")
+            let uploads = await world.play.uploads(of: TestWorld.packageName)
+            #expect(uploads.count == 1)
+            #expect(uploads.first?.sha256 == TestWorld.sha256Hex(apk))
+            let comments = await world.github.comments(repository: TestWorld.repository, issue: 12)
+            #expect(comments.count == 1)
+            #expect(comments.first?.body.contains(uploads.first?.downloadURL ?? "<none>") == true)
+        }
+    }
+}
+
+extension CrashRecoveryTests {
+    @Test func aKillAfterOneStoreFinishedNeverUploadsToThatStoreAgain() async throws {
+        try await TestWorld.with(twoStores: true) { world in
+            let runID = await world.addRun(apk: TestWorld.fakeAPK(seed: 12))
+            // Whichever store's upload arrives first hangs; the other one completes.
+            await world.play.enqueue(.delay(.seconds(30)))
+            let port = try await SlipwayProcess.freePort()
+            let log = world.folder.appendingPathComponent("slipway.log")
+            let arguments = ["--config", world.configPath, "--lease-seconds", "2"]
+            let first = try await SlipwayProcess(arguments: arguments, environment: world.environment, port: port, logFile: log)
+            let server = "http://127.0.0.1:\(port)"
+            let reply = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: runID, pr: 13))
+            let id = try #require(reply.json["delivery_id"] as? String)
+
+            // Wait until one store's result is recorded as succeeded, then crash.
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(30))
+            var finished: String?
+            while clock.now < deadline, finished == nil {
+                let stores = try await world.getJSON("\(server)/api/deliveries/\(id)").json["stores"] as? [[String: Any]] ?? []
+                finished = stores.first { $0["state"] as? String == "succeeded" }?["store"] as? String
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            first.kill()
+            #expect(finished != nil)
+            #expect(await world.play.uploads.count == 1)
+
+            let second = try await SlipwayProcess(arguments: arguments, environment: world.environment, port: port, logFile: log)
+            defer { second.terminate() }
+            let delivery = try await world.waitForDelivery(server, id: id)
+            #expect(delivery["state"] as? String == "done")
+            #expect(await world.play.uploads(of: TestWorld.packageName).count == 1)
+            #expect(await world.play.uploads(of: TestWorld.betaPackageName).count == 1)
+        }
+    }
+}

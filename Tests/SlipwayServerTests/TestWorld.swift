@@ -1,0 +1,255 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOFoundationCompat
+import SlipwayCore
+import SlipwayFakes
+import SlipwayIntake
+import SlipwayServer
+import SlipwayStores
+import Testing
+
+/// Fakes of GitHub (API + artifact blob host) and Google Play on loopback, plus a config file that
+/// points Slipway at them: the whole outside world of one end-to-end test.
+struct TestWorld: Sendable {
+    let github: FakeGitHub
+    let githubURL: String
+    let play: FakeGooglePlay
+    let playURL: String
+    let artifacts: FakeArtifactHost
+    let artifactsURL: String
+    let folder: URL
+    let configPath: String
+
+    static let repository = "acme/app"
+    static let packageName = "com.acme.app"
+    static let gitHubToken = "ghs_test_token_0123456789"
+    static let webhookSecret = "gh-webhook-secret"
+    static let genericSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    var environment: [String: String] {
+        [
+            "GITHUB_TOKEN": Self.gitHubToken, "GITHUB_WEBHOOK_SECRET": Self.webhookSecret,
+            "SLIPWAY_GENERIC_SECRET": Self.genericSecret,
+        ]
+    }
+
+    /// One service account for the whole test process: RSA key generation is slow.
+    static let account: FakeServiceAccount = try! FakeServiceAccount()
+
+    static let betaPackageName = "com.acme.app.beta"
+
+    /// - Parameter twoStores: adds a second Play store (`play-beta`, another package) to the rule.
+    /// - Parameter resumableChunks: Play uploads of 256 KiB and more use the resumable protocol in
+    ///   256 KiB chunks (so a test can interrupt an upload between chunks).
+    static func with<T: Sendable>(
+        twoStores: Bool = false, resumableChunks: Bool = false, body: (TestWorld) async throws -> T
+    ) async throws -> T {
+        let github = FakeGitHub(token: gitHubToken)
+        let play = FakeGooglePlay()
+        await play.register(account)
+        await play.addPackage(packageName)
+        await play.addPackage(betaPackageName)
+        let artifacts = FakeArtifactHost()
+        return try await github.run { githubURL in
+            try await play.run { playURL in
+                try await artifacts.run { artifactsURL in
+                    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-e2e-\(UUID().uuidString)")
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                    defer { try? FileManager.default.removeItem(at: folder) }
+                    try account.writeKeyFile(tokenURI: playURL + "/token", to: folder.appendingPathComponent("play.json"))
+                    let config = """
+                        version: 1
+                        server:
+                          database: sqlite:\(folder.path)/slipway.db
+                          data_dir: \(folder.path)/data
+                          public_url: http://slipway.test
+                          max_webhook_bytes: 4096
+                          templates: \(repositoryRoot.appendingPathComponent("templates").path)
+                        sources:
+                          github:
+                            webhook_secret: ${GITHUB_WEBHOOK_SECRET}
+                            token: ${GITHUB_TOKEN}
+                            api_url: \(githubURL)
+                          generic:
+                            secret: ${SLIPWAY_GENERIC_SECRET}
+                        stores:
+                          play:
+                            type: google-play
+                            package_name: \(packageName)
+                            service_account: file:play.json
+                            api_url: \(playURL)\(resumableChunks ? "\n    resumable_threshold_bytes: 262144\n    chunk_bytes: 262144" : "")
+                          play-beta:
+                            type: google-play
+                            package_name: \(betaPackageName)
+                            service_account: file:play.json
+                            api_url: \(playURL)
+                        notifications:
+                          github:
+                            type: github
+                        rules:
+                          - name: PR builds to Play
+                            repo: \(repository)
+                            branches: ["feature/*"]
+                            events: [push, pull_request]
+                            artifact: "app-debug/**/*.apk"
+                            stores: [\(twoStores ? "play, play-beta" : "play")]
+                          - name: main pushes to Play
+                            repo: \(repository)
+                            branches: [main]
+                            events: [push]
+                            artifact: "*-release.apk"
+                            stores: [play]
+                        """
+                    let configPath = folder.appendingPathComponent("slipway.yml").path
+                    try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+                    let world = TestWorld(
+                        github: github, githubURL: githubURL, play: play, playURL: playURL, artifacts: artifacts,
+                        artifactsURL: artifactsURL, folder: folder, configPath: configPath)
+                    return try await body(world)
+                }
+            }
+        }
+    }
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs a real Slipway server (same runtime and routes as `slipway serve`) on a free port.
+    func withServer<T: Sendable>(
+        options: SlipwayRuntime.Options = .fast, body: (String) async throws -> T
+    ) async throws -> T {
+        let config = try ConfigLoader.load(path: configPath)
+        var logger = Logger(label: "slipway.test")
+        logger.logLevel = .warning
+        return try await SlipwayRuntime.withRuntime(config: config, environment: environment, options: options, logger: logger) { runtime in
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await SlipwayHTTPServer.run(runtime: runtime, options: options, port: 0, handleSignals: false) { port in
+                        continuation.yield(port)
+                        continuation.finish()
+                    }
+                }
+                var iterator = ports.makeAsyncIterator()
+                let port = await iterator.next() ?? 0
+                do {
+                    let result = try await body("http://127.0.0.1:\(port)")
+                    group.cancelAll()
+                    return result
+                } catch {
+                    group.cancelAll()
+                    throw error
+                }
+            }
+        }
+    }
+
+    // MARK: building webhooks
+
+    /// Puts a run with an `app-debug` artifact holding `apk` on the fake GitHub; returns its id.
+    func addRun(apk: Data, runID: Int64 = 4242) async -> Int64 {
+        await github.addRun(repository: Self.repository, runID: runID, artifacts: ["app-debug": ["app-debug.apk": apk, "mapping.txt": Data("map".utf8)]])
+        return runID
+    }
+
+    static func workflowRunBody(runID: Int64, pr: Int?, branch: String = "feature/login", sha: String = "3484a3fb816e0859fd6e1cea078d76385ff50625", conclusion: String = "success") -> Data {
+        let prs = pr.map { #"[{"number":\#($0),"base":{"ref":"main","repo":{"id":77}}}]"# } ?? "[]"
+        return Data(
+            """
+            {"action":"completed","workflow_run":{"id":\(runID),"run_attempt":1,"event":"\(pr == nil ? "push" : "pull_request")",
+             "status":"completed","conclusion":"\(conclusion)","head_branch":"\(branch)","head_sha":"\(sha)",
+             "html_url":"https://github.com/\(repository)/actions/runs/\(runID)","pull_requests":\(prs),
+             "head_commit":{"message":"Add login screen","timestamp":"2026-11-22T10:00:00Z"}},
+             "repository":{"id":77,"full_name":"\(repository)"}}
+            """.utf8)
+    }
+
+    /// POSTs a GitHub webhook, signed with `secret` (the right one by default).
+    func postGitHub(_ server: String, body: Data, delivery: String = UUID().uuidString, event: String = "workflow_run", secret: String = TestWorld.webhookSecret) async throws -> (status: Int, json: [String: Any]) {
+        var request = HTTPClientRequest(url: server + "/webhooks/github")
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "x-github-event", value: event)
+        request.headers.add(name: "x-github-delivery", value: delivery)
+        request.headers.add(name: "x-hub-signature-256", value: WebhookSignature.gitHubSignature(body: body, secret: Secret(secret)))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return try await send(request)
+    }
+
+    /// POSTs a generic hook signed the Standard Webhooks way at `timestamp`.
+    func postGeneric(_ server: String, artifactURL: String, id: String = UUID().uuidString, timestamp: Date = Date(), runID: String = "g-1") async throws -> (status: Int, json: [String: Any]) {
+        let body = Data(
+            #"{"type":"build.finished","data":{"repository":"\#(Self.repository)","branch":"main","sha":"aaaabbbbccccddddeeeeffff0000111122223333","run_id":"\#(runID)","artifact_url":"\#(artifactURL)"}}"#.utf8)
+        let ts = Int64(timestamp.timeIntervalSince1970)
+        var request = HTTPClientRequest(url: server + "/webhooks/generic")
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "webhook-id", value: id)
+        request.headers.add(name: "webhook-timestamp", value: String(ts))
+        request.headers.add(name: "webhook-signature", value: WebhookSignature.standardWebhookSignature(id: id, timestamp: ts, body: body, secret: Secret(Self.genericSecret)))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return try await send(request)
+    }
+
+    func send(_ request: HTTPClientRequest) async throws -> (status: Int, json: [String: Any]) {
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        return (Int(response.status.code), json)
+    }
+
+    func getJSON(_ url: String) async throws -> (status: Int, json: [String: Any]) {
+        try await send(HTTPClientRequest(url: url))
+    }
+
+    /// Polls the delivery API until the delivery reaches a final state (done, failed, waiting).
+    func waitForDelivery(_ server: String, id: String, timeout: Duration = .seconds(60)) async throws -> [String: Any] {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        var last: [String: Any] = [:]
+        while clock.now < deadline {
+            let (status, json) = try await getJSON("\(server)/api/deliveries/\(id)")
+            if status == 200 {
+                last = json
+                if let state = json["state"] as? String, ["done", "failed", "waiting"].contains(state) { return json }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("delivery \(id) did not finish in time; last seen: \(last)")
+        return last
+    }
+
+    static func sha256Hex(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Bytes standing in for an APK (Slipway does not parse it for Play).
+    static func fakeAPK(size: Int = 300_000, seed: UInt8 = 7) -> Data {
+        var bytes = [UInt8](repeating: 0, count: size)
+        var x = UInt32(seed) &* 2_654_435_761
+        for i in bytes.indices {
+            x ^= x << 13
+            x ^= x >> 17
+            x ^= x << 5
+            bytes[i] = UInt8(truncatingIfNeeded: x)
+        }
+        bytes.replaceSubrange(0..<4, with: [0x50, 0x4B, 0x03, 0x04])
+        return Data(bytes)
+    }
+}
+
+extension SlipwayRuntime.Options {
+    /// Short lease, quick polling and quick retries, so tests run in seconds.
+    static var fast: SlipwayRuntime.Options {
+        var options = SlipwayRuntime.Options()
+        options.workerLease = .seconds(3)
+        options.workerPollInterval = .milliseconds(50)
+        options.retrySchedule = RetrySchedule(maxAttempts: 3, firstDelay: .milliseconds(200), maxDelay: .seconds(1))
+        options.storeRetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200))
+        return options
+    }
+}
