@@ -46,8 +46,20 @@ package enum StoreUploaders {
                 metadata: ["store": "\(definition.name)", "serviceAccount": "\(key.clientEmail)"])
             return GooglePlayInternalSharing(
                 definition: definition, settings: settings, key: key, httpClient: httpClient, retryPolicy: retryPolicy)
-        case .applivery, .buildUploads, .ignite, .amazonAppstore:
+        case .applivery(let settings):
+            return try AppliveryDistribution.make(
+                definition, settings: settings, environment: environment, baseDirectory: baseDirectory,
+                httpClient: httpClient, retryPolicy: retryPolicy, logger: logger)
+        case .buildUploads(let settings):
+            return try ProductScienceBuildUpload.make(
+                definition, settings: settings, environment: environment, baseDirectory: baseDirectory,
+                httpClient: httpClient, retryPolicy: retryPolicy, logger: logger)
+        case .ignite:
             throw StoreConfigurationError.unsupportedType(store: definition.name, type: definition.type)
+        case .amazonAppstore(let settings):
+            return try AmazonAppstoreSubmission.make(
+                definition, settings: settings, environment: environment, baseDirectory: baseDirectory,
+                httpClient: httpClient, retryPolicy: retryPolicy, logger: logger)
         }
     }
 }

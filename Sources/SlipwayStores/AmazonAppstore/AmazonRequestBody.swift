@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOFileSystem
+
+/// What an App Submission API request carries. Files are streamed from disk on every attempt,
+/// never read into memory.
+enum AmazonRequestBody: Sendable {
+    case empty
+    case json(ByteBuffer)
+    /// The file's bytes as the whole body.
+    case file(path: String, size: Int64, contentType: String)
+    /// `multipart/form-data` with one part named `file` (how the amazon_appstore gem sends large APKs).
+    case multipartFile(path: String, size: Int64, fileName: String, contentType: String)
+
+    var bytes: Int64 {
+        switch self {
+        case .empty: 0
+        case .json(let buffer): Int64(buffer.readableBytes)
+        case .file(_, let size, _), .multipartFile(_, let size, _, _): size
+        }
+    }
+
+    /// Calls `send` with the request body (and its Content-Type), keeping the file open meanwhile.
+    func with<Result: Sendable>(
+        _ send: (HTTPClientRequest.Body?, _ contentType: String?) async throws -> Result
+    ) async throws -> Result {
+        switch self {
+        case .empty:
+            return try await send(nil, nil)
+        case .json(let buffer):
+            return try await send(.bytes(buffer), "application/json")
+        case .file(let path, let size, let contentType):
+            return try await FileUploadBody.withStreamingBody(path: path, range: 0..<size) { body in
+                try await send(body, contentType)
+            }
+        case .multipartFile(let path, let size, let fileName, let contentType):
+            let boundary = "slipway-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            let safeName = fileName.filter { $0 != "\"" && $0 != "\r" && $0 != "\n" }
+            let prefix = ByteBuffer(
+                string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(safeName)\"\r\n"
+                    + "Content-Type: \(contentType)\r\n\r\n")
+            let suffix = ByteBuffer(string: "\r\n--\(boundary)--\r\n")
+            let total = Int64(prefix.readableBytes) + size + Int64(suffix.readableBytes)
+            do {
+                return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+                    let chunks = handle.readChunks(in: 0..<size, chunkLength: .mebibytes(1))
+                    let stream = MultipartFileStream(prefix: prefix, chunks: chunks, suffix: suffix)
+                    do {
+                        return try await send(
+                            .stream(stream, length: .known(total)), "multipart/form-data; boundary=\(boundary)")
+                    } catch {
+                        throw PassThrough(error: error)
+                    }
+                }
+            } catch let passed as PassThrough {
+                throw passed.error
+            } catch {
+                throw ArtifactFileError(path: path, reason: "\(error)")
+            }
+        }
+    }
+
+    private struct PassThrough: Error {
+        var error: any Error
+    }
+}
+
+/// A multipart prefix, the file's chunks, then the closing delimiter, as one byte stream.
+struct MultipartFileStream: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+
+    let prefix: ByteBuffer
+    let chunks: FileChunks
+    let suffix: ByteBuffer
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var stage = 0
+        let prefix: ByteBuffer
+        var chunks: FileChunks.AsyncIterator
+        let suffix: ByteBuffer
+
+        mutating func next() async throws -> ByteBuffer? {
+            switch stage {
+            case 0:
+                stage = 1
+                return prefix
+            case 1:
+                if let chunk = try await chunks.next() { return chunk }
+                stage = 2
+                return suffix
+            default:
+                return nil
+            }
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(prefix: prefix, chunks: chunks.makeAsyncIterator(), suffix: suffix)
+    }
+}
