@@ -1,0 +1,90 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import SlipwayCore
+
+/// Request plumbing shared by Applivery's steps: retries, and failures that quote Applivery.
+extension AppliveryDistribution {
+    /// Sends the request `make` builds until it is answered with a status that is not worth another
+    /// try (2xx, 3xx, 4xx other than 408/409/429), per `retryPolicy`. The caller reads the answer.
+    func send(step: String, logger: Logger, _ make: () async throws -> StoreHTTPResponse)
+        async throws(StoreCallFailure) -> StoreHTTPResponse
+    {
+        try await retryPolicy.run {
+            (number) async throws(StoreCallFailure) -> RetryPolicy.Attempt<StoreHTTPResponse, StoreCallFailure> in
+            if number > 1 { logger.info("retrying Applivery call", metadata: ["step": "\(step)", "attempt": "\(number)"]) }
+            let response: StoreHTTPResponse
+            do {
+                response = try await make()
+            } catch let error as StoreTransportError {
+                let failure = StoreCallFailure(
+                    step: step, message: Redaction.scrub(error.description, secrets: secrets),
+                    hint: error.isRetryable ? "Applivery could not be reached; Slipway will try again" : nil,
+                    isRetryable: error.isRetryable)
+                guard error.isRetryable else { throw failure }
+                return .retry(failure, retryAfter: nil)
+            } catch let error as ArtifactFileError {
+                throw StoreCallFailure(step: "read artifact", message: error.description, isRetryable: false)
+            } catch is CancellationError {
+                throw StoreCallFailure(step: step, message: "cancelled", isRetryable: true)
+            } catch {
+                throw StoreCallFailure(
+                    step: step, message: Redaction.scrub("\(error)", secrets: secrets), isRetryable: false)
+            }
+            if RetryPolicy.isRetryable(status: response.status) {
+                return .retry(
+                    failure(response, step: step), retryAfter: RetryPolicy.retryAfter(response.header("Retry-After")))
+            }
+            return .success(response)
+        }
+    }
+
+    /// The failure for an answer that is not what the step needed: Applivery's quoted message and
+    /// code, a hint for the codes a user can act on, retryable per the HTTP status.
+    func failure(_ response: StoreHTTPResponse, step: String, extraSecrets: [String] = [], hint: String? = nil)
+        -> StoreCallFailure
+    {
+        let status = response.status
+        let parsed = AppliveryAPIError.parse(response.bodyData)
+        let message: String
+        if let parsed {
+            message = "Applivery answered HTTP \(status): \(parsed.quoted)"
+        } else {
+            let excerpt = String(response.bodyText.prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines)
+            message = "Applivery answered HTTP \(status)" + (excerpt.isEmpty ? "" : ": \(excerpt)")
+        }
+        let retryable = RetryPolicy.isRetryable(status: status)
+        let defaultHint: String? =
+            switch (parsed?.code, status) {
+            case (AppliveryAPIError.Code.noAuthToken, _), (AppliveryAPIError.Code.invalidToken, _), (_, 401):
+                "Applivery did not accept the token; check app_token (app Settings → Integrations → App API Token)"
+            case (AppliveryAPIError.Code.entityNotFound, _), (_, 404):
+                "Applivery does not know this entity; check organization and app_id"
+            case (AppliveryAPIError.Code.uploadFailed, _):
+                "Applivery could not take the file; check that the artifact is a valid APK or app bundle"
+            case (_, 429):
+                "Applivery is rate limiting; Slipway will try again"
+            case (_, 500...599), (_, 408):
+                "Applivery had a temporary problem; Slipway will try again"
+            default:
+                nil
+            }
+        return StoreCallFailure(
+            step: step, message: Redaction.scrub(message, secrets: secrets + extraSecrets), hint: hint ?? defaultHint,
+            httpStatus: status, isRetryable: retryable)
+    }
+
+    /// `base` + `path`, with one slash between them.
+    func url(_ base: String, _ path: String) -> String {
+        var base = base
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + path
+    }
+
+    /// One path segment, percent-encoded.
+    func segment(_ value: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+}

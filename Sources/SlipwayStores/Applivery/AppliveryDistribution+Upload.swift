@@ -1,0 +1,56 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOHTTP1
+import SlipwayCore
+
+/// Step 1: the build goes up as `multipart/form-data`, streamed from the one downloaded file.
+extension AppliveryDistribution {
+    static let uploadStep = "upload build"
+
+    func upload(_ artifact: Artifact, event: BuildEvent, logger: Logger) async throws(StoreCallFailure)
+        -> AppliveryBuild
+    {
+        let size: Int64
+        do {
+            size = try await FileUploadBody.size(ofFileAt: artifact.path)
+        } catch {
+            throw StoreCallFailure(step: "read artifact", message: error.description, isRetryable: false)
+        }
+        guard size > 0 else {
+            throw StoreCallFailure(step: "read artifact", message: "\(artifact.fileName) is empty", isRetryable: false)
+        }
+        let body = AppliveryMultipartBody(
+            fields: AppliveryBuildFields.fields(settings: settings, event: event), fileField: "build",
+            fileName: artifact.fileName, fileSize: size)
+        let endpoint = url(settings.uploadURL, "/v1/integrations/builds")
+        let response = try await send(step: Self.uploadStep, logger: logger) { () async throws in
+            try await body.withStreamingBody(path: artifact.path) { stream in
+                var request = HTTPClientRequest(url: endpoint)
+                request.method = .POST
+                request.headers.add(name: "Authorization", value: "Bearer \(appToken.revealed)")
+                request.headers.add(name: "Accept", value: "application/json")
+                request.headers.add(name: "Content-Type", value: body.contentType)
+                request.body = stream
+                return try await http.send(request, timeout: http.timeouts.upload(bytes: body.contentLength), logger: logger)
+            }
+        }
+        guard (200...299).contains(response.status) else {
+            throw failure(response, step: Self.uploadStep)
+        }
+        if AppliveryAPIError.parse(response.bodyData) != nil {
+            throw failure(response, step: Self.uploadStep)
+        }
+        guard let build = AppliveryBuild.parse(response.bodyData) else {
+            throw StoreCallFailure(
+                step: Self.uploadStep,
+                message: "Applivery answered HTTP \(response.status) without a build id (data.id)",
+                hint: "check that upload_url points at Applivery's upload host", httpStatus: response.status,
+                isRetryable: false)
+        }
+        logger.info(
+            "uploaded to Applivery",
+            metadata: ["build": "\(build.id)", "bytes": "\(size)", "status": "\(build.status ?? "unknown")"])
+        return build
+    }
+}

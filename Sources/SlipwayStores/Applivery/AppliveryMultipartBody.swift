@@ -1,0 +1,116 @@
+package import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFileSystem
+
+/// A `multipart/form-data` body whose file part streams from disk: the text fields and the file
+/// part's header go first, then the file in chunks, then the closing boundary. Its length is
+/// known before the first byte goes out, so the request carries an exact `Content-Length`.
+package struct AppliveryMultipartBody: Sendable {
+    package let boundary: String
+    let preamble: ByteBuffer
+    let epilogue: ByteBuffer
+    package let fileSize: Int64
+
+    /// - Parameters:
+    ///   - fields: text parts, in order, before the file.
+    ///   - fileField: the file part's name (`build`).
+    package init(
+        fields: [(name: String, value: String)], fileField: String, fileName: String, fileSize: Int64,
+        boundary: String = "slipway-" + UUID().uuidString
+    ) {
+        self.boundary = boundary
+        self.fileSize = fileSize
+        var head = ""
+        for field in fields {
+            head += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(Self.quoted(field.name))\"\r\n\r\n"
+            head += field.value + "\r\n"
+        }
+        head += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(Self.quoted(fileField))\"; "
+            + "filename=\"\(Self.quoted(fileName))\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        self.preamble = ByteBuffer(string: head)
+        self.epilogue = ByteBuffer(string: "\r\n--\(boundary)--\r\n")
+    }
+
+    package var contentType: String { "multipart/form-data; boundary=\(boundary)" }
+
+    /// Preamble, file and closing boundary together.
+    package var contentLength: Int64 { Int64(preamble.readableBytes) + fileSize + Int64(epilogue.readableBytes) }
+
+    /// Opens `path`, hands `body` the streaming request body, and closes the file when `body`
+    /// returns; as `FileUploadBody.withStreamingBody`, the request must be sent inside `body`.
+    /// Errors opening the file come out as `ArtifactFileError`.
+    package func withStreamingBody<Result: Sendable>(
+        path: String, readChunkBytes: Int64 = 1024 * 1024, _ body: (HTTPClientRequest.Body) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+                let chunks = handle.readChunks(in: 0..<fileSize, chunkLength: .bytes(readChunkBytes))
+                let parts = MultipartParts(preamble: preamble, file: chunks, epilogue: epilogue)
+                do {
+                    return try await body(.stream(parts, length: .known(contentLength)))
+                } catch {
+                    throw CallerFailure(error: error)
+                }
+            }
+        } catch let failure as CallerFailure {
+            throw failure.error
+        } catch {
+            throw ArtifactFileError(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Quotes a name for `Content-Disposition`: `"` and line breaks are percent-encoded, as browsers do.
+    static func quoted(_ name: String) -> String {
+        name.replacingOccurrences(of: "\"", with: "%22").replacingOccurrences(of: "\r", with: "%0D")
+            .replacingOccurrences(of: "\n", with: "%0A")
+    }
+}
+
+/// Keeps the caller's errors apart from errors of opening and closing the file.
+private struct CallerFailure: Error {
+    var error: any Error
+}
+
+/// Preamble bytes, the file's chunks, then the epilogue bytes, as one async sequence.
+struct MultipartParts<FileChunks: AsyncSequence & Sendable>: AsyncSequence, Sendable
+where FileChunks.Element == ByteBuffer {
+    typealias Element = ByteBuffer
+
+    let preamble: ByteBuffer
+    let file: FileChunks
+    let epilogue: ByteBuffer
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(preamble: preamble, file: file.makeAsyncIterator(), epilogue: epilogue)
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        enum Phase { case preamble, file, done }
+
+        let preamble: ByteBuffer
+        var file: FileChunks.AsyncIterator
+        let epilogue: ByteBuffer
+        var phase = Phase.preamble
+
+        init(preamble: ByteBuffer, file: FileChunks.AsyncIterator, epilogue: ByteBuffer) {
+            self.preamble = preamble
+            self.file = file
+            self.epilogue = epilogue
+        }
+
+        mutating func next() async throws -> ByteBuffer? {
+            switch phase {
+            case .preamble:
+                phase = .file
+                return preamble
+            case .file:
+                if let chunk = try await file.next() { return chunk }
+                phase = .done
+                return epilogue
+            case .done:
+                return nil
+            }
+        }
+    }
+}
