@@ -14,14 +14,17 @@ package struct ResultReporter: Sendable {
     package let config: SlipwayConfig
     package let jobStore: any JobStore
     package let gitHub: GitHubReporter?
+    /// Notifiers of the other notification types, by notification name.
+    package let notifiers: [String: any Notifier]
     package let templates: TemplateRenderer?
     /// Base of dashboard links (`server.public_url`), when known.
     package let publicURL: String?
 
     package init(
         config: SlipwayConfig, jobStore: any JobStore, gitHub: GitHubReporter?, templates: TemplateRenderer?,
-        publicURL: String?
+        publicURL: String?, notifiers: [String: any Notifier] = [:]
     ) {
+        self.notifiers = notifiers
         self.config = config
         self.jobStore = jobStore
         self.gitHub = gitHub
@@ -37,9 +40,21 @@ package struct ResultReporter: Sendable {
         deliveryID: String, event: BuildEvent, plan: DeliveryPlan, results: [StoreResult], logger: Logger
     ) async {
         for name in plan.notifications {
+            if let notifier = notifiers[name] {
+                let report = BuildReport(
+                    deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
+                    dashboardURL: dashboardURL(deliveryID: deliveryID))
+                do {
+                    try await notifier.publish(
+                        report, event: event, references: DeliveryReferences(jobStore: jobStore, deliveryID: deliveryID, prefix: name),
+                        logger: logger)
+                } catch {
+                    logger.warning("could not notify", metadata: ["notification": "\(name)", "error": "\(error)"])
+                }
+                continue
+            }
             guard let definition = config.notification(named: name) else { continue }
-            switch definition.settings {
-            case .github(let settings):
+            if case .github(let settings) = definition.settings {
                 await reportToGitHub(
                     settings, deliveryID: deliveryID, event: event, plan: plan, results: results, logger: logger)
             }
@@ -114,5 +129,20 @@ package struct ResultReporter: Sendable {
             return "\(failure.step) failed: \(failure.message)"
         }
         return "\(result.storeType.displayName): \(result.summary)"
+    }
+}
+
+/// A delivery's report references in the job store, namespaced per notification.
+struct DeliveryReferences: ReportReferences {
+    let jobStore: any JobStore
+    let deliveryID: String
+    let prefix: String
+
+    func value(for key: String) async throws -> String? {
+        try await jobStore.reportReference(deliveryID: deliveryID, key: "\(prefix):\(key)")
+    }
+
+    func set(_ value: String, for key: String) async throws {
+        try await jobStore.saveReportReference(deliveryID: deliveryID, key: "\(prefix):\(key)", value: value)
     }
 }

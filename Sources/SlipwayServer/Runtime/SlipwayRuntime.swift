@@ -51,17 +51,8 @@ package struct SlipwayRuntime: Sendable {
             }
         }
 
-        var adapters: [BuildEvent.Provider: any WebhookAdapter] = [:]
-        var gitHubToken: Secret?
-        if let github = config.sources.github {
-            adapters[.github] = GitHubWorkflowRunAdapter(secret: try resolve(github.webhookSecret, "sources.github.webhook_secret"))
-            gitHubToken = try resolve(github.token, "sources.github.token")
-        }
-        if let generic = config.sources.generic {
-            adapters[.generic] = GenericWebhookAdapter(
-                secret: try resolve(generic.secret, "sources.generic.secret"),
-                tolerance: TimeInterval(generic.toleranceSeconds), allowedArtifactHosts: generic.allowedArtifactHosts)
-        }
+        let adapters = try IntakeAdapters.make(config.sources, resolve: resolve)
+        let gitHubToken = try config.sources.github.map { try resolve($0.token, "sources.github.token") }
 
         let templates: TemplateRenderer?
         if let folder = locateTemplatesDirectory(explicit: config.server.templatesDirectory, configDirectory: base) {
@@ -112,9 +103,17 @@ package struct SlipwayRuntime: Sendable {
             let gitHubReporter = gitHubToken.map {
                 GitHubReporter(httpClient: httpClient, apiURL: gitHubAPI, token: $0, logger: logger)
             }
+            let notifiers: [String: any Notifier]
+            do {
+                notifiers = try Notifiers.make(
+                    config.notifications, environment: environment, baseDirectory: base, httpClient: httpClient,
+                    templates: templates, logger: logger)
+            } catch {
+                throw StartupError.notification("\(error)")
+            }
             let reporter = ResultReporter(
                 config: config, jobStore: jobStore, gitHub: gitHubReporter, templates: templates,
-                publicURL: config.server.publicURL)
+                publicURL: config.server.publicURL, notifiers: notifiers)
             let runtime = SlipwayRuntime(
                 config: config, jobStore: jobStore, httpClient: httpClient, adapters: adapters, uploaders: uploaders,
                 fetcher: fetcher, reporter: reporter, metrics: SlipwayMetrics(), logger: logger,

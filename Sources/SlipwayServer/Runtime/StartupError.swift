@@ -7,6 +7,7 @@ package enum StartupError: Error, CustomStringConvertible {
     case store(name: String, reason: String)
     case templates(String)
     case database(String)
+    case notification(String)
 
     package var description: String {
         switch self {
@@ -18,6 +19,8 @@ package enum StartupError: Error, CustomStringConvertible {
             "templates: \(reason)"
         case .database(let reason):
             "database: \(reason)"
+        case .notification(let reason):
+            "notifications: \(reason)"
         }
     }
 }
