@@ -17,6 +17,7 @@ struct ArtifactFetcherTests {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
+    @discardableResult
     func withFetcher<T: Sendable>(
         github: FakeGitHub, token: String = ArtifactFetcherTests.token, allowedHosts: [String] = [],
         body: (ArtifactFetcher, URL, String) async throws -> T
