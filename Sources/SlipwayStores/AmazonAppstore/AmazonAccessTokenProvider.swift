@@ -24,11 +24,9 @@ package actor AmazonAccessTokenProvider {
     private let retryPolicy: RetryPolicy
     private let now: @Sendable () -> Date
 
-    private var cached: AmazonAccessToken?
-    private var isFetching = false
-    private var waiters: [CheckedContinuation<Result<AmazonAccessToken, StoreCallFailure>, Never>] = []
+    private let cache: AccessTokenCache
     /// How many tokens this provider has fetched (for logs and tests).
-    package private(set) var fetchCount = 0
+    package var fetchCount: Int { get async { await cache.fetchCount } }
 
     package init(
         clientID: Secret, clientSecret: Secret, tokenURL: String, http: StoreHTTPClient, retryPolicy: RetryPolicy,
@@ -40,38 +38,19 @@ package actor AmazonAccessTokenProvider {
         self.http = http
         self.retryPolicy = retryPolicy
         self.now = now
+        self.cache = AccessTokenCache(refreshMargin: Self.refreshMargin, now: now)
     }
 
     /// A token good for at least `refreshMargin` more, from the cache or freshly fetched.
     package func token(logger: Logger) async throws(StoreCallFailure) -> AmazonAccessToken {
-        if let cached, cached.expiresAt.timeIntervalSince(now()) > Self.refreshMargin {
-            return cached
+        try await cache.token { () async throws(StoreCallFailure) -> AccessToken in
+            try await self.fetch(logger: logger)
         }
-        if isFetching {
-            let result = await withCheckedContinuation { waiters.append($0) }
-            return try result.get()
-        }
-        isFetching = true
-        let result: Result<AmazonAccessToken, StoreCallFailure>
-        do {
-            result = .success(try await fetch(logger: logger))
-        } catch {
-            result = .failure(error)
-        }
-        isFetching = false
-        if case .success(let token) = result {
-            cached = token
-            fetchCount += 1
-        }
-        let waiting = waiters
-        waiters = []
-        for waiter in waiting { waiter.resume(returning: result) }
-        return try result.get()
     }
 
     /// Forgets `token` after the API refused it; a newer token fetched meanwhile is kept.
-    package func invalidate(_ token: AmazonAccessToken) {
-        if cached == token { cached = nil }
+    package func invalidate(_ token: AmazonAccessToken) async {
+        await cache.invalidate(token)
     }
 
     private struct TokenResponse: Decodable {

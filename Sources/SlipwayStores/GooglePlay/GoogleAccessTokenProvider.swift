@@ -22,11 +22,9 @@ package actor GoogleAccessTokenProvider {
     private let retryPolicy: RetryPolicy
     private let now: @Sendable () -> Date
 
-    private var cached: GoogleAccessToken?
-    private var isFetching = false
-    private var waiters: [CheckedContinuation<Result<GoogleAccessToken, StoreCallFailure>, Never>] = []
+    private let cache: AccessTokenCache
     /// How many tokens this provider has fetched (for logs and tests).
-    package private(set) var fetchCount = 0
+    package var fetchCount: Int { get async { await cache.fetchCount } }
 
     /// - Parameters:
     ///   - tokenURL: where to post the assertion; the key's `token_uri` unless the config overrides it.
@@ -41,40 +39,19 @@ package actor GoogleAccessTokenProvider {
         self.http = http
         self.retryPolicy = retryPolicy
         self.now = now
+        self.cache = AccessTokenCache(refreshMargin: Self.refreshMargin, now: now)
     }
 
     /// A token good for at least `refreshMargin` more, from the cache or freshly fetched.
     package func token(logger: Logger) async throws(StoreCallFailure) -> GoogleAccessToken {
-        if let cached, cached.expiresAt.timeIntervalSince(now()) > Self.refreshMargin {
-            return cached
+        try await cache.token { () async throws(StoreCallFailure) -> AccessToken in
+            try await self.fetch(logger: logger)
         }
-        if isFetching {
-            // Someone is already fetching: wait for their answer instead of signing a second JWT.
-            let result = await withCheckedContinuation { waiters.append($0) }
-            return try result.get()
-        }
-        isFetching = true
-        let result: Result<GoogleAccessToken, StoreCallFailure>
-        do {
-            result = .success(try await fetch(logger: logger))
-        } catch {
-            result = .failure(error)
-        }
-        isFetching = false
-        if case .success(let token) = result {
-            cached = token
-            fetchCount += 1
-        }
-        let waiting = waiters
-        waiters = []
-        for waiter in waiting { waiter.resume(returning: result) }
-        return try result.get()
     }
 
-    /// Forgets `token` after the API refused it, so the next `token(logger:)` fetches a new one.
-    /// A newer token fetched meanwhile by another upload is kept.
-    package func invalidate(_ token: GoogleAccessToken) {
-        if cached == token { cached = nil }
+    /// Forgets `token` after the API refused it; a newer token fetched meanwhile is kept.
+    package func invalidate(_ token: GoogleAccessToken) async {
+        await cache.invalidate(token)
     }
 
     private struct TokenResponse: Decodable {

@@ -1,0 +1,68 @@
+package import Foundation
+package import SlipwayCore
+
+/// An OAuth access token and when it stops working.
+package struct AccessToken: Sendable, Equatable {
+    package var value: Secret
+    package var expiresAt: Date
+
+    package init(value: Secret, expiresAt: Date) {
+        self.value = value
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Keeps one store's access token: reused until `refreshMargin` before it expires, and fetched
+/// once for any number of concurrent callers (the others wait for that fetch's answer instead of
+/// asking the token endpoint again). Every store with a token endpoint (Google, Amazon, Ignite)
+/// keeps its tokens here and supplies only how to fetch one.
+package actor AccessTokenCache {
+    /// Tokens are replaced this long before the service says they expire.
+    package let refreshMargin: TimeInterval
+    private let now: @Sendable () -> Date
+
+    private var cached: AccessToken?
+    private var isFetching = false
+    private var waiters: [CheckedContinuation<Result<AccessToken, StoreCallFailure>, Never>] = []
+    /// How many tokens were fetched (for logs and tests).
+    package private(set) var fetchCount = 0
+
+    package init(refreshMargin: TimeInterval = 5 * 60, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.refreshMargin = refreshMargin
+        self.now = now
+    }
+
+    /// A token good for at least `refreshMargin` more: the cached one, or one `fetch` gets.
+    package func token(
+        fetch: @Sendable () async throws(StoreCallFailure) -> AccessToken
+    ) async throws(StoreCallFailure) -> AccessToken {
+        if let cached, cached.expiresAt.timeIntervalSince(now()) > refreshMargin {
+            return cached
+        }
+        if isFetching {
+            let result = await withCheckedContinuation { waiters.append($0) }
+            return try result.get()
+        }
+        isFetching = true
+        let result: Result<AccessToken, StoreCallFailure>
+        do {
+            result = .success(try await fetch())
+        } catch {
+            result = .failure(error)
+        }
+        isFetching = false
+        if case .success(let token) = result {
+            cached = token
+            fetchCount += 1
+        }
+        let waiting = waiters
+        waiters = []
+        for waiter in waiting { waiter.resume(returning: result) }
+        return try result.get()
+    }
+
+    /// Forgets `token` after the API refused it; a newer token fetched meanwhile is kept.
+    package func invalidate(_ token: AccessToken) {
+        if cached == token { cached = nil }
+    }
+}
