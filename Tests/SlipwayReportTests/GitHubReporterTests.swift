@@ -12,11 +12,14 @@ struct GitHubReporterTests {
     static let token = "ghs_report_test_token"
     static let marker = "<!-- slipway:build github:acme/app#7.1 -->"
 
-    func withReporter<T: Sendable>(_ github: FakeGitHub, body: (GitHubReporter) async throws -> T) async throws -> T {
+    func withReporter<T: Sendable>(
+        _ github: FakeGitHub, token: String = GitHubReporterTests.token, maxAttempts: Int = 4,
+        body: (GitHubReporter) async throws -> T
+    ) async throws -> T {
         try await github.run { api in
             let reporter = GitHubReporter(
-                httpClient: HTTPClient.shared, apiURL: api, token: Secret(Self.token), logger: Logger(label: "test"),
-                retryDelay: .milliseconds(10))
+                httpClient: HTTPClient.shared, apiURL: api, token: Secret(token), logger: Logger(label: "test"),
+                maxAttempts: maxAttempts, retryDelay: .milliseconds(10), rateLimitFallbackWait: .milliseconds(10))
             return try await body(reporter)
         }
     }
@@ -109,6 +112,90 @@ struct GitHubReporterTests {
     }
 }
 
+extension GitHubReporterTests {
+    @Test func anExhaustedRateLimitIsWaitedOutUntilItsReset() async throws {
+        let github = FakeGitHub(token: Self.token)
+        await github.enqueue(.rateLimitExhausted(resetInSeconds: 0), on: .createComment)
+        let id = try await withReporter(github) { reporter in
+            try await reporter.upsertComment(
+                repository: "acme/app", issueNumber: 9, marker: Self.marker, body: "report", knownCommentID: nil)
+        }
+        #expect(await github.comments(repository: "acme/app", issue: 9).map(\.id) == [id])
+    }
+
+    @Test func serverErrorsThatOutlastTheAttemptsAreReportedAsRetryable() async throws {
+        let github = FakeGitHub(token: Self.token)
+        await github.failNext(3, on: .createStatus, status: 503, message: "Service Unavailable")
+        try await withReporter(github, maxAttempts: 3) { reporter in
+            do throws(ReportError) {
+                try await reporter.postStatus(
+                    repository: "acme/app", sha: "abc", context: "slipway/play", state: .pending, description: "…", targetURL: nil)
+                Issue.record("expected an error")
+            } catch {
+                #expect(error.isRetryable)
+                #expect(error.description.contains("HTTP 503: Service Unavailable"))
+            }
+        }
+        #expect(await github.requestLog.filter { $0.hasPrefix("POST status") }.count == 3)
+    }
+
+    @Test func aBadTokenFailsAtOnceWithAHintAndWithoutTheToken() async throws {
+        let github = FakeGitHub(token: Self.token)
+        try await withReporter(github, token: "ghp_wrong_token") { reporter in
+            do throws(ReportError) {
+                try await reporter.postStatus(
+                    repository: "acme/app", sha: "abc", context: "slipway/play", state: .success, description: "ok", targetURL: nil)
+                Issue.record("expected an error")
+            } catch {
+                #expect(error.description.contains("HTTP 401: Bad credentials"))
+                #expect(error.description.contains("invalid or expired"))
+                #expect(!error.description.contains("ghp_wrong_token"))
+                #expect(!error.isRetryable)
+            }
+        }
+        #expect(await github.requestLog.count == 1)
+    }
+
+    @Test func aKnownCommentThatWasDeletedIsReplacedByANewOne() async throws {
+        let github = FakeGitHub(token: Self.token)
+        let id = try await withReporter(github) { reporter in
+            try await reporter.upsertComment(
+                repository: "acme/app", issueNumber: 10, marker: Self.marker, body: "report", knownCommentID: 424_242)
+        }
+        let comments = await github.comments(repository: "acme/app", issue: 10)
+        #expect(comments.map(\.id) == [id])
+        #expect(id != 424_242)
+    }
+
+    @Test func aBodyOverGitHubsLimitIsCutWithANoteAndKeepsItsMarker() async throws {
+        let github = FakeGitHub(token: Self.token)
+        try await withReporter(github) { reporter in
+            _ = try await reporter.upsertComment(
+                repository: "acme/app", issueNumber: 11, marker: Self.marker, body: String(repeating: "row\n", count: 30_000),
+                knownCommentID: nil)
+        }
+        let body = try #require(await github.comments(repository: "acme/app", issue: 11).first?.body)
+        #expect(body.count <= GitHubReporter.commentBodyLimit)
+        #expect(body.contains("cut to fit GitHub's comment limit"))
+        #expect(body.hasSuffix(Self.marker))
+    }
+
+    @Test func theBotsLoginCanBeGivenInsteadOfAskingGitHub() async throws {
+        let github = FakeGitHub(token: Self.token)
+        try await github.run { api in
+            let reporter = GitHubReporter(
+                httpClient: HTTPClient.shared, apiURL: api, token: Secret(Self.token), logger: Logger(label: "test"),
+                login: "slipway-bot")
+            _ = try await reporter.upsertComment(
+                repository: "acme/app", issueNumber: 12, marker: Self.marker, body: "v1", knownCommentID: nil)
+            _ = try await reporter.upsertComment(
+                repository: "acme/app", issueNumber: 12, marker: Self.marker, body: "v2", knownCommentID: nil)
+        }
+        #expect(await github.comments(repository: "acme/app", issue: 12).count == 1)
+        #expect(await !github.requestLog.contains("GET /user"))
+    }
+}
+
 @Suite("PR comment template")
 struct PullRequestCommentTemplateTests {
     static let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -138,6 +225,47 @@ struct PullRequestCommentTemplateTests {
         #expect(text.contains("1 store failed"))
         #expect(text.contains("Add \\| pipes"), "table-breaking characters are escaped")
         #expect(!text.contains("&lt;"), "text templates are not HTML-escaped")
+    }
+
+    @Test func theStatusTemplateRendersOneLinePerStore() async throws {
+        let renderer = try await TemplateRenderer(directory: Self.templates)
+        let event = BuildEvent(
+            provider: .github, repository: "acme/app", branch: "main", sha: "0123456789abcdef", trigger: .push,
+            pullRequest: nil, conclusion: .success, buildID: "9", buildURL: nil,
+            artifactSource: .githubRun(repository: "acme/app", runID: 9), commitMessage: nil)
+        let report = BuildReport(
+            deliveryID: "dlv_2", event: event, matchedRules: ["main"],
+            results: [
+                StoreResult(store: "play", storeType: .googlePlay, state: .succeeded, summary: "uploaded"),
+                StoreResult(
+                    store: "amazon", storeType: .amazonAppstore, state: .failed, summary: "failed",
+                    failure: StoreFailure(step: "commit edit", message: "app is in review", hint: "wait for the review")),
+            ],
+            dashboardURL: nil)
+        let ok = try renderer.renderLine("github-status-description", report.stores[0])
+        let failed = try renderer.renderLine("github-status-description", report.stores[1])
+        #expect(ok == "done · uploaded")
+        #expect(failed == "commit edit failed: app is in review")
+        #expect(!failed.contains("\n"))
+    }
+
+    @Test func theTemplatesFolderIsFoundNextToTheConfigFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("templates"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(locateTemplatesDirectory(explicit: "/opt/slipway/tpl", configDirectory: folder)?.path == "/opt/slipway/tpl")
+        #expect(locateTemplatesDirectory(explicit: "mine", configDirectory: folder)?.path == folder.appendingPathComponent("mine").path)
+        if ProcessInfo.processInfo.environment["SLIPWAY_TEMPLATES"] == nil {
+            #expect(locateTemplatesDirectory(explicit: nil, configDirectory: folder)?.path == folder.appendingPathComponent("templates").path)
+        }
+    }
+
+    @Test func aMissingTemplateNamesItsFile() async throws {
+        let renderer = try await TemplateRenderer(directory: Self.templates)
+        #expect(throws: TemplateError.missing(name: "nope", directory: Self.templates.path)) {
+            try renderer.render("nope", 1)
+        }
     }
 
     @Test func aBrokenTemplateIsReportedWithItsFileAndLine() async throws {

@@ -40,6 +40,8 @@ package actor FakeGitHub {
     private var faults: [FakeGitHubRoute: [FakeGitHubFault]] = [:]
     private var blobSecret = UUID().uuidString
     private(set) var blobBaseURL = ""
+    /// The API's own base URL once running (absolute `archive_download_url`s and `Link`s, as GitHub sends).
+    private(set) var apiBaseURL = ""
 
     /// Every API call, as `METHOD path`, in order.
     package private(set) var requestLog: [String] = []
@@ -78,11 +80,27 @@ package actor FakeGitHub {
         runs["\(repository)#\(runID)"] = run
     }
 
+    /// Marks one artifact of a run expired; its zip download then answers 410.
+    package func expireArtifact(repository: String, runID: Int64, name: String) {
+        guard var run = runs["\(repository)#\(runID)"] else { return }
+        for index in run.artifacts.indices where run.artifacts[index].name == name {
+            run.artifacts[index].expired = true
+            artifactsByID[run.artifacts[index].id]?.artifact.expired = true
+        }
+        runs["\(repository)#\(runID)"] = run
+    }
+
     /// Adds a comment as another user (to check Slipway never edits someone else's comment).
     package func addComment(repository: String, issue: Int, author: String, body: String) {
         nextID += 1
         commentsByIssue["\(repository)#\(issue)", default: []].append(
             FakeGitHubComment(id: nextID, author: author, body: body, edits: 0))
+    }
+
+    /// Makes the next `count` calls of `route` answer `status` (a 5xx by default) with GitHub's
+    /// `{"message": …}` body.
+    package func failNext(_ count: Int, on route: FakeGitHubRoute, status: Int = 502, message: String = "Server Error") {
+        faults[route, default: []].append(contentsOf: Array(repeating: .status(status, message: message), count: count))
     }
 
     /// Queues faults for the next calls of `route`, one per call.
@@ -107,12 +125,19 @@ package actor FakeGitHub {
     package nonisolated func run<T: Sendable>(logLevel: Logger.Level = .critical, body: (String) async throws -> T) async throws -> T {
         try await FakeServer.run(blobRouter(), name: "github-blobs", logLevel: logLevel) { blobURL in
             await self.setBlobBaseURL(blobURL)
-            return try await FakeServer.run(apiRouter(), name: "github", logLevel: logLevel, body: body)
+            return try await FakeServer.run(apiRouter(), name: "github", logLevel: logLevel) { apiURL in
+                await self.setAPIBaseURL(apiURL)
+                return try await body(apiURL)
+            }
         }
     }
 
     private func setBlobBaseURL(_ url: String) {
         blobBaseURL = url
+    }
+
+    private func setAPIBaseURL(_ url: String) {
+        apiBaseURL = url
     }
 
     nonisolated func apiRouter() -> Router<BasicRequestContext> {
@@ -208,6 +233,14 @@ package actor FakeGitHub {
                 var response = Self.json(.forbidden, ["message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."])
                 response.headers[.retryAfter] = String(seconds)
                 return response
+            case .rateLimitExhausted(let resetInSeconds):
+                var response = Self.json(
+                    .forbidden,
+                    ["message": "API rate limit exceeded for user ID 4242.", "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"])
+                response.headers[.init("x-ratelimit-limit")!] = "5000"
+                response.headers[.init("x-ratelimit-remaining")!] = "0"
+                response.headers[.init("x-ratelimit-reset")!] = String(Int(Date().timeIntervalSince1970) + resetInSeconds)
+                return response
             case .delay(let duration):
                 try await Task.sleep(for: duration)
             }
@@ -228,7 +261,8 @@ package actor FakeGitHub {
         let items: [[String: Any]] = slice.map { artifact in
             [
                 "id": artifact.id, "name": artifact.name, "size_in_bytes": artifact.zip.count, "expired": artifact.expired,
-                "archive_download_url": "/repos/\(repository)/actions/artifacts/\(artifact.id)/zip",
+                "archive_download_url": "\(apiBaseURL)/repos/\(repository)/actions/artifacts/\(artifact.id)/zip",
+                "expires_at": artifact.expired ? "2024-01-01T00:00:00Z" : "2099-01-01T00:00:00Z",
             ]
         }
         return Self.json(.ok, ["total_count": all.count, "artifacts": items])
@@ -295,8 +329,15 @@ package actor FakeGitHub {
         let status = FakeGitHubStatus(
             state: state, context: object["context"] as? String ?? "default", description: description,
             targetURL: object["target_url"] as? String)
+        let posted = statusesBySHA["\(repository)@\(sha)", default: []]
+        guard posted.filter({ $0.context == status.context }).count < 1000 else {
+            return Self.json(
+                .unprocessableContent,
+                ["message": "Validation Failed", "errors": [["resource": "Status", "code": "custom", "message": "This SHA and context has reached the maximum number of statuses."]]])
+        }
         statusesBySHA["\(repository)@\(sha)", default: []].append(status)
-        return Self.json(.created, ["state": state, "context": status.context, "id": statusesBySHA.count])
+        nextID += 1
+        return Self.json(.created, ["state": state, "context": status.context, "id": nextID])
     }
 
     private func listComments(key: String, page: Int, perPage: Int, path: String) -> Response {
@@ -304,7 +345,10 @@ package actor FakeGitHub {
         let slice = all.dropFirst((page - 1) * perPage).prefix(perPage)
         var response = Self.json(.ok, slice.map(Self.commentJSON))
         if page * perPage < all.count {
-            response.headers[.init("Link")!] = "<\(path)?per_page=\(perPage)&page=\(page + 1)>; rel=\"next\""
+            let last = (all.count + perPage - 1) / perPage
+            response.headers[.init("Link")!] =
+                "<\(apiBaseURL)\(path)?per_page=\(perPage)&page=\(page + 1)>; rel=\"next\", "
+                + "<\(apiBaseURL)\(path)?per_page=\(perPage)&page=\(last)>; rel=\"last\""
         }
         return response
     }

@@ -21,6 +21,8 @@ package enum FakeGitHubFault: Sendable, Equatable {
     case status(Int, message: String = "Server Error")
     /// GitHub's secondary rate limit: 403 with `retry-after`.
     case secondaryRateLimit(retryAfterSeconds: Int)
+    /// The primary limit used up: 403 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset`.
+    case rateLimitExhausted(resetInSeconds: Int)
     /// Wait, then answer normally.
     case delay(Duration)
 }

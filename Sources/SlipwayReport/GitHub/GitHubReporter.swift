@@ -18,16 +18,23 @@ package struct GitHubReporter: Sendable {
     package let token: Secret
     package let logger: Logger
     package let maxAttempts: Int
+    /// First backoff step; doubled per attempt, with jitter.
     package let retryDelay: Duration
-    private let identity = LoginCache()
+    /// How long to wait on a secondary rate limit that names no time (GitHub: "at least a minute").
+    package let rateLimitFallbackWait: Duration
+    private let identity: LoginCache
 
     /// GitHub's limits: status descriptions and comment bodies beyond these are refused with 422.
     package static let statusDescriptionLimit = 140
     package static let commentBodyLimit = 65_536
 
+    /// - Parameter login: the token's own login, when known. A GitHub App installation token
+    ///   cannot call `GET /user` (403 "Resource not accessible by integration"): pass the App's bot
+    ///   login (`<app-slug>[bot]`) so the sticky comment is still found by author. Nil looks it up
+    ///   once with `GET /user`.
     package init(
         httpClient: HTTPClient, apiURL: String, token: Secret, logger: Logger, maxAttempts: Int = 4,
-        retryDelay: Duration = .seconds(2)
+        retryDelay: Duration = .seconds(2), rateLimitFallbackWait: Duration = .seconds(60), login: String? = nil
     ) {
         self.httpClient = httpClient
         self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
@@ -35,6 +42,8 @@ package struct GitHubReporter: Sendable {
         self.logger = logger
         self.maxAttempts = max(1, maxAttempts)
         self.retryDelay = retryDelay
+        self.rateLimitFallbackWait = rateLimitFallbackWait
+        self.identity = LoginCache(login: login)
     }
 
     package func postStatus(
@@ -102,7 +111,14 @@ package struct GitHubReporter: Sendable {
 
     private func login() async throws(ReportError) -> String {
         if let known = await identity.login { return known }
-        let data = try await call(.GET, "/user", body: nil, step: "look up the token's user")
+        let data: Data
+        do {
+            data = try await call(.GET, "/user", body: nil, step: "look up the token's user")
+        } catch .http(let step, let status, let message) where status == 403 {
+            throw .http(
+                step: step, status: status,
+                message: message + " (a GitHub App token cannot read /user: set the bot's login, `<app-slug>[bot]`)")
+        }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let login = object["login"] as? String
         else {
@@ -139,22 +155,43 @@ package struct GitHubReporter: Sendable {
                 status = Int(response.status.code)
                 retryAfter = Self.retryAfter(response.headers, status: status)
             } catch {
-                if attempt < maxAttempts {
-                    try? await Task.sleep(for: retryDelay * attempt)
+                if attempt < maxAttempts && !Task.isCancelled {
+                    try await pause(backoff(attempt), step: step)
                     continue
                 }
                 throw .transport(step: step, reason: "GitHub did not answer (\(type(of: error)))")
             }
             if status < 300 { return data }
             let message = Self.message(data)
-            let rateLimited = status == 429 || (status == 403 && retryAfter != nil)
+            // Secondary rate limit: 403/429 with retry-after or an exhausted quota, or a 403 whose
+            // message says so without naming a time (then wait at least a minute, as GitHub asks).
+            let secondaryWithoutTime =
+                status == 403 && retryAfter == nil && message.lowercased().contains("secondary rate limit")
+            let rateLimited = status == 429 || (status == 403 && retryAfter != nil) || secondaryWithoutTime
             if (status >= 500 || rateLimited) && attempt < maxAttempts {
-                let wait = min(retryAfter ?? retryDelay * attempt, .seconds(60))
+                let wait = min(
+                    retryAfter ?? (secondaryWithoutTime ? max(rateLimitFallbackWait, backoff(attempt)) : backoff(attempt)),
+                    .seconds(60))
                 logger.notice("GitHub asked to retry", metadata: ["step": "\(step)", "status": "\(status)", "wait": "\(wait)"])
-                try? await Task.sleep(for: wait)
+                try await pause(wait, step: step)
                 continue
             }
             throw .http(step: step, status: status, message: message)
+        }
+    }
+
+    /// `retryDelay` doubled per failed attempt, with 50–100 % jitter so replicas do not retry in step.
+    func backoff(_ attempt: Int) -> Duration {
+        let base = retryDelay * (1 << min(attempt - 1, 10))
+        return base * Double.random(in: 0.5...1.0)
+    }
+
+    /// Sleeps; a cancelled task stops retrying instead of spinning through its attempts.
+    private func pause(_ duration: Duration, step: String) async throws(ReportError) {
+        do {
+            try await Task.sleep(for: duration)
+        } catch {
+            throw .transport(step: step, reason: "cancelled while waiting to retry")
         }
     }
 
@@ -197,5 +234,6 @@ package struct GitHubReporter: Sendable {
 /// The token's login, looked up once.
 private actor LoginCache {
     var login: String?
+    init(login: String?) { self.login = login }
     func set(_ value: String) { login = value }
 }

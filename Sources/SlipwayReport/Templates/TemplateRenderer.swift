@@ -35,6 +35,14 @@ package struct TemplateRenderer: Sendable {
         return library.render(context, withTemplate: name) ?? ""
     }
 
+    /// Renders template `name` as one line: line breaks and runs of spaces collapse to one space
+    /// and the ends are trimmed, so a template may be laid out over several lines (a commit status
+    /// description or a chat preview must be a single line).
+    package func renderLine(_ name: String, _ context: Any) throws(TemplateError) -> String {
+        try render(name, context).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// Whether the folder has template `name` (optional templates fall back to built-in text).
     package func has(_ name: String) -> Bool {
         library.getTemplate(named: name) != nil
     }
