@@ -54,8 +54,10 @@ package enum StoreUploaders {
             return try ProductScienceBuildUpload.make(
                 definition, settings: settings, environment: environment, baseDirectory: baseDirectory,
                 httpClient: httpClient, retryPolicy: retryPolicy, logger: logger)
-        case .ignite:
-            throw StoreConfigurationError.unsupportedType(store: definition.name, type: definition.type)
+        case .ignite(let settings):
+            return try IgniteAppManagement.make(
+                definition, settings: settings, environment: environment, baseDirectory: baseDirectory,
+                httpClient: httpClient, retryPolicy: retryPolicy, logger: logger)
         case .amazonAppstore(let settings):
             return try AmazonAppstoreSubmission.make(
                 definition, settings: settings, environment: environment, baseDirectory: baseDirectory,

@@ -25,7 +25,7 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         var logger = Logger(label: "slipway.demo")
-        logger.logLevel = .error
+        logger.logLevel = .critical  // the demo prints outcomes itself; shutdown by cancellation is noisy at .error
         let repository = "acme/android-app"
         let sha = "9fceb02d0ae598e95dc970b74767f19372d61af8"
         let runID: Int64 = 31_337

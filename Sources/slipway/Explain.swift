@@ -108,6 +108,22 @@ struct Explain: ParsableCommand {
                 parts.append(input.pullRequest == nil ? "PR comment (skipped: the build has no PR)" : "one PR comment on #\(input.pullRequest!), edited as results change")
             }
             return "GitHub: " + (parts.isEmpty ? "nothing enabled" : parts.joined(separator: ", "))
+        case .gitlab(let settings):
+            var parts: [String] = []
+            if settings.commitStatus { parts.append("commit status \(settings.statusName)/<store> per store") }
+            if settings.mergeRequestNote {
+                parts.append(input.pullRequest == nil ? "MR note (skipped: the build has no merge request)" : "one MR note on !\(input.pullRequest!), edited as results change")
+            }
+            return "GitLab (\(settings.apiURL)): " + (parts.isEmpty ? "nothing enabled" : parts.joined(separator: ", "))
+        case .slack(let settings):
+            switch settings.delivery {
+            case .webhook: return "Slack incoming webhook: a message per final state change (webhook messages cannot be edited)"
+            case .bot(_, let channel): return "Slack bot in \(channel): one message, updated as results change"
+            }
+        case .teams(let settings):
+            return "Microsoft Teams Workflows webhook (\(settings.payload.rawValue) payload): a card per final state change"
+        case .discord:
+            return "Discord webhook: one message, edited as results change"
         }
     }
 }

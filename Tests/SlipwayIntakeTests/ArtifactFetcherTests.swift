@@ -20,14 +20,14 @@ struct ArtifactFetcherTests {
     @discardableResult
     func withFetcher<T: Sendable>(
         github: FakeGitHub, token: String = ArtifactFetcherTests.token, allowedHosts: [String] = [],
-        body: (ArtifactFetcher, URL, String) async throws -> T
+        followRedirects: Bool = true, body: (ArtifactFetcher, URL, String) async throws -> T
     ) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fetch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let client = HTTPClient(
             eventLoopGroupProvider: .singleton,
-            configuration: .init(redirectConfiguration: .follow(max: 5, allowCycles: false)))
+            configuration: .init(redirectConfiguration: followRedirects ? .follow(max: 5, allowCycles: false) : .disallow))
         do {
             let result = try await github.run { api in
                 let fetcher = ArtifactFetcher(
@@ -169,5 +169,63 @@ struct ArtifactFetcherTests {
             #expect(artifact.path == file.path)
             #expect(artifact.sha256 == Self.sha(Self.apk))
         }
+    }
+
+    @Test func whenSeveralFilesMatchTheFirstInSortedOrderIsTaken() async throws {
+        let github = FakeGitHub(token: Self.token)
+        await github.addRun(
+            repository: "acme/app", runID: 6,
+            artifacts: ["apks": ["b/app.apk": Data("second".utf8), "a/app.apk": Self.apk, "c/app.apk": Data("third".utf8)]])
+        try await withFetcher(github: github) { fetcher, folder, _ in
+            let artifact = try await fetcher.fetch(
+                .githubRun(repository: "acme/app", runID: 6), selecting: try selector("apks/**/*.apk"), into: folder)
+            #expect(artifact.name == "apks/a/app.apk")
+            #expect(artifact.sha256 == Self.sha(Self.apk))
+        }
+    }
+
+    @Test func aClientThatDoesNotFollowRedirectsStillKeepsTheTokenAwayFromBlobStorage() async throws {
+        let github = FakeGitHub(token: Self.token)
+        await github.addRun(repository: "acme/app", runID: 7, artifacts: ["app": ["app.apk": Self.apk]])
+        try await withFetcher(github: github, followRedirects: false) { fetcher, folder, _ in
+            let artifact = try await fetcher.fetch(
+                .githubRun(repository: "acme/app", runID: 7), selecting: try selector("app/*.apk"), into: folder)
+            #expect(artifact.sha256 == Self.sha(Self.apk))
+        }
+        #expect(await github.blobRequestsWithAuthorization == 0)
+        #expect(await github.blobDownloads == 1)
+    }
+
+    @Test func anExpiredArtifactIsReportedEvenWhenOthersOfTheRunAreLive() async throws {
+        let github = FakeGitHub(token: Self.token)
+        await github.addRun(
+            repository: "acme/app", runID: 8,
+            artifacts: ["logs": ["build.log": Data("x".utf8)], "app-debug": ["app.apk": Self.apk]])
+        await github.expireArtifact(repository: "acme/app", runID: 8, name: "app-debug")
+        try await withFetcher(github: github) { fetcher, folder, _ in
+            await #expect(throws: ArtifactFetchError.expired(names: ["app-debug"])) {
+                try await fetcher.fetch(.githubRun(repository: "acme/app", runID: 8), selecting: try selector("**/*.apk"), into: folder)
+            }
+        }
+    }
+
+    @Test func aDirectURLRedirectingToAHostNotAllowedIsRefusedBeforeTheRequest() async throws {
+        let host = FakeArtifactHost()
+        await host.add(path: "/files/app.apk", data: Self.apk)
+        try await host.run { base in
+            let elsewhere = base.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+            await host.redirect(path: "/go/app.apk", to: elsewhere + "/files/app.apk")
+            try await withFetcher(github: FakeGitHub(token: Self.token), allowedHosts: ["127.0.0.1"], followRedirects: false) {
+                fetcher, folder, _ in
+                await #expect(throws: ArtifactFetchError.hostNotAllowed("localhost")) {
+                    try await fetcher.fetch(.url(base + "/go/app.apk"), selecting: try selector("**/*.apk"), into: folder)
+                }
+            }
+        }
+        #expect(await host.downloads["/files/app.apk"] == nil)
+    }
+
+    @Test func credentialsInAURLStayOutOfMessages() {
+        #expect(ArtifactFetcher.redacted("https://user:pa55@host.example/a/app.apk?sig=x") == "https://host.example/a/app.apk")
     }
 }

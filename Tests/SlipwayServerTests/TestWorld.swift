@@ -21,6 +21,8 @@ struct TestWorld: Sendable {
     let playURL: String
     let artifacts: FakeArtifactHost
     let artifactsURL: String
+    let applivery: FakeApplivery
+    let appliveryURL: String
     let folder: URL
     let configPath: String
 
@@ -29,11 +31,12 @@ struct TestWorld: Sendable {
     static let gitHubToken = "ghs_test_token_0123456789"
     static let webhookSecret = "gh-webhook-secret"
     static let genericSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    static let appliveryToken = "applivery-app-token-0123456789"
 
     var environment: [String: String] {
         [
             "GITHUB_TOKEN": Self.gitHubToken, "GITHUB_WEBHOOK_SECRET": Self.webhookSecret,
-            "SLIPWAY_GENERIC_SECRET": Self.genericSecret,
+            "SLIPWAY_GENERIC_SECRET": Self.genericSecret, "APPLIVERY_APP_TOKEN": Self.appliveryToken,
         ]
     }
 
@@ -54,7 +57,8 @@ struct TestWorld: Sendable {
         await play.addPackage(packageName)
         await play.addPackage(betaPackageName)
         let artifacts = FakeArtifactHost()
-        return try await github.run { githubURL in
+        let applivery = FakeApplivery(appToken: appliveryToken)
+        return try await applivery.run { appliveryURL in try await github.run { githubURL in
             try await play.run { playURL in
                 try await artifacts.run { artifactsURL in
                     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-e2e-\(UUID().uuidString)")
@@ -82,6 +86,13 @@ struct TestWorld: Sendable {
                             package_name: \(packageName)
                             service_account: file:play.json
                             api_url: \(playURL)\(resumableChunks ? "\n    resumable_threshold_bytes: 262144\n    chunk_bytes: 262144" : "")
+                          applivery:
+                            type: applivery
+                            app_token: ${APPLIVERY_APP_TOKEN}
+                            organization: acme
+                            upload_url: \(appliveryURL)/upload
+                            api_url: \(appliveryURL)/api
+                            download_url: \(appliveryURL)/download
                           play-beta:
                             type: google-play
                             package_name: \(betaPackageName)
@@ -102,17 +113,18 @@ struct TestWorld: Sendable {
                             branches: [main]
                             events: [push]
                             artifact: "*-release.apk"
-                            stores: [play]
+                            stores: [play, applivery]
                         """
                     let configPath = folder.appendingPathComponent("slipway.yml").path
                     try config.write(toFile: configPath, atomically: true, encoding: .utf8)
                     let world = TestWorld(
                         github: github, githubURL: githubURL, play: play, playURL: playURL, artifacts: artifacts,
-                        artifactsURL: artifactsURL, folder: folder, configPath: configPath)
+                        artifactsURL: artifactsURL, applivery: applivery, appliveryURL: appliveryURL, folder: folder,
+                        configPath: configPath)
                     return try await body(world)
                 }
             }
-        }
+        } }
     }
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
@@ -249,6 +261,7 @@ extension SlipwayRuntime.Options {
         options.workerLease = .seconds(3)
         options.workerPollInterval = .milliseconds(50)
         options.retrySchedule = RetrySchedule(maxAttempts: 3, firstDelay: .milliseconds(200), maxDelay: .seconds(1))
+        options.pollSchedule = PollSchedule(firstDelay: .milliseconds(100), maxDelay: .milliseconds(300), maxRounds: 20)
         options.storeRetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200))
         return options
     }

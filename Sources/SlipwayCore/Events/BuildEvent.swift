@@ -83,4 +83,13 @@ package enum ArtifactSource: Codable, Sendable, Equatable {
     case url(String)
     /// A file already on this machine (`slipway deliver --artifact PATH`).
     case localFile(String)
+    /// A GitLab pipeline's job artifacts (one zip per job). `project` is the numeric project id the
+    /// API takes; `jobs` maps each job name of the pipeline hook's `builds[]` to its job id.
+    case gitlabPipeline(project: String, pipelineID: Int64, jobs: [String: Int64])
+    /// A Bitrise build's artifacts, listed and resolved to 10-minute download URLs through the API.
+    case bitriseBuild(app: String, slug: String)
+    /// A Buildkite build's artifacts, listed through the REST API and downloaded one by one.
+    case buildkiteBuild(organization: String, pipeline: String, number: Int)
+    /// A CircleCI workflow's artifacts: its jobs are listed, then each job's artifacts (API v2).
+    case circleciWorkflow(projectSlug: String, workflowID: String)
 }

@@ -114,7 +114,10 @@ package enum ConfigLoader {
 
     private static func readSources(_ node: Node, reader: inout YAMLNodeReader) -> SourceSettings {
         var sources = SourceSettings()
-        guard let entries = reader.entries(node, in: "sources", allowed: ["github", "generic"]) else { return sources }
+        guard
+            let entries = reader.entries(
+                node, in: "sources", allowed: ["github", "generic", "gitlab", "bitrise", "buildkite", "circleci"])
+        else { return sources }
         if let github = entries["github"] {
             if let fields = reader.entries(
                 github.value, in: "sources.github", allowed: ["webhook_secret", "token", "api_url"])
@@ -154,6 +157,10 @@ package enum ConfigLoader {
                 }
             }
         }
+        if let gitlab = entries["gitlab"] { sources.gitlab = readGitLabSource(gitlab.value, reader: &reader) }
+        if let bitrise = entries["bitrise"] { sources.bitrise = readBitriseSource(bitrise.value, reader: &reader) }
+        if let buildkite = entries["buildkite"] { sources.buildkite = readBuildkiteSource(buildkite.value, reader: &reader) }
+        if let circleci = entries["circleci"] { sources.circleci = readCircleCISource(circleci.value, reader: &reader) }
         return sources
     }
 
@@ -301,6 +308,17 @@ package enum ConfigLoader {
                     settings.commentTemplate = v
                 }
                 result.append(NotificationDefinition(name: name, line: key.mark?.line ?? 1, settings: .github(settings)))
+            case .gitlab, .slack, .teams, .discord:
+                let settings: NotificationSettings? =
+                    switch type {
+                    case .gitlab: readGitLabNotification(what: what, node: value, reader: &reader)
+                    case .slack: readSlackNotification(what: what, node: value, reader: &reader)
+                    case .teams: readTeamsNotification(what: what, node: value, reader: &reader)
+                    default: readDiscordNotification(what: what, node: value, reader: &reader)
+                    }
+                if let settings {
+                    result.append(NotificationDefinition(name: name, line: key.mark?.line ?? 1, settings: settings))
+                }
             }
         }
         return result

@@ -50,10 +50,21 @@ package struct ServerSettings: Sendable, Equatable {
 package struct SourceSettings: Sendable, Equatable {
     package var github: GitHubSource?
     package var generic: GenericSource?
+    package var gitlab: GitLabSource?
+    package var bitrise: BitriseSource?
+    package var buildkite: BuildkiteSource?
+    package var circleci: CircleCISource?
 
-    package init(github: GitHubSource? = nil, generic: GenericSource? = nil) {
+    package init(
+        github: GitHubSource? = nil, generic: GenericSource? = nil, gitlab: GitLabSource? = nil,
+        bitrise: BitriseSource? = nil, buildkite: BuildkiteSource? = nil, circleci: CircleCISource? = nil
+    ) {
         self.github = github
         self.generic = generic
+        self.gitlab = gitlab
+        self.bitrise = bitrise
+        self.buildkite = buildkite
+        self.circleci = circleci
     }
 }
 

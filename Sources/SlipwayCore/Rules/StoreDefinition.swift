@@ -132,16 +132,28 @@ package struct NotificationDefinition: Sendable, Equatable {
 }
 
 package enum NotificationType: String, Sendable, Codable, CaseIterable {
-    case github
+    case github, gitlab, slack, teams, discord
 }
 
 package enum NotificationSettings: Sendable, Equatable {
     /// Commit statuses (one context per store) and one sticky PR comment per build.
     case github(GitHubNotificationSettings)
+    /// Commit statuses (one name per store) and one sticky MR note per build.
+    case gitlab(GitLabNotificationSettings)
+    /// One Slack message per build: updated in place with a bot token, posted per final change with a webhook.
+    case slack(SlackNotificationSettings)
+    /// An Adaptive Card per final state change (Workflows messages cannot be edited).
+    case teams(TeamsNotificationSettings)
+    /// One Discord webhook message per build, edited in place.
+    case discord(DiscordNotificationSettings)
 
     package var type: NotificationType {
         switch self {
         case .github: .github
+        case .gitlab: .gitlab
+        case .slack: .slack
+        case .teams: .teams
+        case .discord: .discord
         }
     }
 }

@@ -3,6 +3,7 @@ package import Foundation
 package import Logging
 import Crypto
 import NIOCore
+import NIOFileSystem
 import NIOHTTP1
 package import SlipwayCore
 import ZIPFoundation
@@ -20,15 +21,37 @@ package struct ArtifactFetcher: Sendable {
     /// Hosts a direct URL may point at; empty allows any.
     package let allowedHosts: [String]
     package let logger: Logger
+    /// API URLs and tokens of the other CI systems (GitLab, Bitrise, Buildkite, CircleCI).
+    package let ci: CICredentials
 
     package init(
-        httpClient: HTTPClient, gitHubAPIURL: String, gitHubToken: Secret?, allowedHosts: [String], logger: Logger
+        httpClient: HTTPClient, gitHubAPIURL: String, gitHubToken: Secret?, allowedHosts: [String], logger: Logger,
+        ci: CICredentials = CICredentials()
     ) {
         self.httpClient = httpClient
         self.gitHubAPIURL = gitHubAPIURL.hasSuffix("/") ? String(gitHubAPIURL.dropLast()) : gitHubAPIURL
         self.gitHubToken = gitHubToken
         self.allowedHosts = allowedHosts.map { $0.lowercased() }
         self.logger = logger
+        self.ci = ci
+    }
+
+    /// Credentials for each CI's artifacts API; a CI left nil fails its fetches with a message naming the config key.
+    package struct CICredentials: Sendable {
+        package var gitlab: GitLabAccess?
+        package var bitrise: BitriseAccess?
+        package var buildkite: BuildkiteAccess?
+        package var circleci: CircleCIAccess?
+
+        package init(
+            gitlab: GitLabAccess? = nil, bitrise: BitriseAccess? = nil, buildkite: BuildkiteAccess? = nil,
+            circleci: CircleCIAccess? = nil
+        ) {
+            self.gitlab = gitlab
+            self.bitrise = bitrise
+            self.buildkite = buildkite
+            self.circleci = circleci
+        }
     }
 
     package func fetch(
@@ -41,6 +64,15 @@ package struct ArtifactFetcher: Sendable {
             return try await fetchURL(url, selector: selector, into: directory)
         case .localFile(let path):
             return try hashLocalFile(path, selector: selector)
+        case .gitlabPipeline(let project, let pipelineID, let jobs):
+            return try await fetchGitLabPipeline(project: project, pipelineID: pipelineID, jobs: jobs, selector: selector, into: directory)
+        case .bitriseBuild(let app, let slug):
+            return try await fetchBitriseBuild(app: app, slug: slug, selector: selector, into: directory)
+        case .buildkiteBuild(let organization, let pipeline, let number):
+            return try await fetchBuildkiteBuild(
+                organization: organization, pipeline: pipeline, number: number, selector: selector, into: directory)
+        case .circleciWorkflow(let projectSlug, let workflowID):
+            return try await fetchCircleCIWorkflow(projectSlug: projectSlug, workflowID: workflowID, selector: selector, into: directory)
         }
     }
 
@@ -80,7 +112,7 @@ package struct ArtifactFetcher: Sendable {
 
         // A pattern whose first segment is literal names the artifact: download only that one.
         let firstSegment = selector.pattern.pattern.split(separator: "/").first.map(String.init) ?? ""
-        let literalName = selector.pattern.pattern.contains("/") && !firstSegment.contains(where: { "*?{".contains($0) })
+        let literalName = selector.pattern.pattern.contains("/") && !firstSegment.contains(where: { "*?{[".contains($0) })
             ? firstSegment : nil
         let candidates = items.filter { literalName == nil || $0.name == literalName }.sorted { $0.name < $1.name }
         let live = candidates.filter { !$0.expired }
@@ -116,10 +148,13 @@ package struct ArtifactFetcher: Sendable {
             let target = directory.appendingPathComponent(Self.safeFileName(entry.path))
             return try extract(entry, from: archive, to: target, name: name)
         }
+        // What was left may have held the match, but GitHub no longer has it: say so, not "no match".
+        let expired = candidates.filter(\.expired)
+        if !expired.isEmpty { throw .expired(names: expired.map(\.name)) }
         throw .noMatch(pattern: selector.description, available: seen)
     }
 
-    private func extract(_ entry: Entry, from archive: Archive, to target: URL, name: String) throws(ArtifactFetchError)
+    func extract(_ entry: Entry, from archive: Archive, to target: URL, name: String) throws(ArtifactFetchError)
         -> Artifact
     {
         guard let kind = ArtifactKind(fileName: name) else { throw .unreadable("\(name) is not an .apk or .aab") }
@@ -158,7 +193,8 @@ package struct ArtifactFetcher: Sendable {
         }
         guard let kind = ArtifactKind(fileName: name) else { throw .unreadable("\(name) is not an .apk or .aab") }
         let target = directory.appendingPathComponent(Self.safeFileName(name))
-        let (size, sha256) = try await download(text, to: target, step: "download \(Self.redacted(text))", authorized: false)
+        let (size, sha256) = try await download(
+            text, to: target, step: "download \(Self.redacted(text))", authorized: false, restrictHosts: true)
         return Artifact(path: target.path, name: name, kind: kind, size: size, sha256: sha256)
     }
 
@@ -184,10 +220,13 @@ package struct ArtifactFetcher: Sendable {
 
     // MARK: HTTP
 
-    private func request(_ url: String, authorized: Bool) -> HTTPClientRequest {
+    /// `headers` carry another CI's credentials; when empty, `authorized` adds GitHub's.
+    private func request(_ url: String, authorized: Bool, headers: [(String, String)] = []) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: "slipway")
-        if authorized, let gitHubToken {
+        if !headers.isEmpty {
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+        } else if authorized, let gitHubToken {
             request.headers.add(name: "Authorization", value: "Bearer \(gitHubToken.revealed)")
             request.headers.add(name: "Accept", value: "application/vnd.github+json")
             request.headers.add(name: "X-GitHub-Api-Version", value: "2022-11-28")
@@ -195,15 +234,19 @@ package struct ArtifactFetcher: Sendable {
         return request
     }
 
-    private func getJSON(_ url: String, step: String) async throws(ArtifactFetchError) -> Data {
+    /// `hint` explains an HTTP error status for the CI asked (GitHub's hints by default).
+    func getJSON(
+        _ url: String, step: String, headers: [(String, String)] = [], hint: (@Sendable (Int) -> String?)? = nil
+    ) async throws(ArtifactFetchError) -> Data {
+        let hint = hint ?? Self.hint(status:)
         do {
-            let response = try await httpClient.execute(request(url, authorized: true), timeout: .seconds(60))
+            let response = try await httpClient.execute(request(url, authorized: true, headers: headers), timeout: .seconds(60))
             let body = try await response.body.collect(upTo: 16 << 20)
             let data = Data(body.readableBytesView)
             guard response.status.code < 300 else {
                 throw ArtifactFetchError.http(
                     step: step, status: Int(response.status.code), message: Self.gitHubMessage(data),
-                    hint: Self.hint(status: Int(response.status.code)))
+                    hint: hint(Int(response.status.code)))
             }
             return data
         } catch let error as ArtifactFetchError {
@@ -213,39 +256,87 @@ package struct ArtifactFetcher: Sendable {
         }
     }
 
-    /// Streams `url` into `target`, hashing on the way. Redirects are followed by the client, which
-    /// drops `Authorization` when the redirect leaves the API's origin (GitHub's blob URLs reject it).
-    private func download(_ url: String, to target: URL, step: String, authorized: Bool) async throws(ArtifactFetchError)
-        -> (Int64, String)
-    {
+    /// Streams `url` into `target`, hashing on the way; the body is never held whole in memory.
+    ///
+    /// Redirects: a client configured to follow them drops `Authorization` (and the other
+    /// credential headers) when the redirect leaves the origin — GitHub's and Buildkite's signed
+    /// blob URLs reject it. A client that does not follow them gets the 3xx back, and this method
+    /// follows it itself (at most 5 hops), sending the credentials only while the origin is
+    /// unchanged. With `restrictHosts`, every hop's host must be in `allowedHosts` (a direct URL
+    /// must not be able to bounce the download to an internal host).
+    func download(
+        _ url: String, to target: URL, step: String, authorized: Bool, headers: [(String, String)] = [],
+        hint: (@Sendable (Int) -> String?)? = nil, restrictHosts: Bool = false
+    ) async throws(ArtifactFetchError) -> (Int64, String) {
         do {
-            let response = try await httpClient.execute(request(url, authorized: authorized), timeout: .seconds(1800))
+            var current = url
+            var credentials = true
+            var response = try await httpClient.execute(
+                request(current, authorized: authorized, headers: headers), timeout: .seconds(1800))
+            var hops = 0
+            while (300..<400).contains(response.status.code), let location = response.headers.first(name: "location") {
+                hops += 1
+                guard hops <= 5, let next = URL(string: location, relativeTo: URL(string: current))?.absoluteURL else {
+                    throw ArtifactFetchError.http(
+                        step: step, status: Int(response.status.code), message: "too many or unreadable redirects",
+                        hint: nil)
+                }
+                if restrictHosts { try checkAllowed(next) }
+                credentials = credentials && Self.sameOrigin(URL(string: current), next)
+                current = next.absoluteString
+                response = try await httpClient.execute(
+                    credentials
+                        ? request(current, authorized: authorized, headers: headers)
+                        : request(current, authorized: false),
+                    timeout: .seconds(1800))
+            }
+            if restrictHosts {
+                for hop in response.history { try checkAllowed(URL(string: hop.request.url)) }
+            }
             guard response.status.code < 300 else {
                 let body = try await response.body.collect(upTo: 1 << 16)
                 let status = Int(response.status.code)
                 throw ArtifactFetchError.http(
                     step: step, status: status, message: Self.gitHubMessage(Data(body.readableBytesView)),
-                    hint: status == 410 ? "the artifact expired; re-run the build" : Self.hint(status: status))
+                    hint: status == 410 ? "the artifact expired; re-run the build" : (hint ?? Self.hint(status:))(status))
             }
-            guard FileManager.default.createFile(atPath: target.path, contents: nil),
-                let handle = try? FileHandle(forWritingTo: target)
-            else {
-                throw ArtifactFetchError.unreadable("cannot write \(target.path)")
+            let body = response.body
+            return try await FileSystem.shared.withFileHandle(
+                forWritingAt: FilePath(target.path), options: .newFile(replaceExisting: true)
+            ) { handle in
+                try await handle.withBufferedWriter(capacity: .mebibytes(1)) { writer in
+                    var hasher = SHA256()
+                    var size: Int64 = 0
+                    for try await buffer in body {
+                        buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                        size += Int64(buffer.readableBytes)
+                        _ = try await writer.write(contentsOf: buffer)
+                    }
+                    return (size, Self.hex(hasher.finalize()))
+                }
             }
-            defer { try? handle.close() }
-            var hasher = SHA256()
-            var size: Int64 = 0
-            for try await buffer in response.body {
-                buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                size += Int64(buffer.readableBytes)
-                try handle.write(contentsOf: Data(buffer.readableBytesView))
-            }
-            return (size, Self.hex(hasher.finalize()))
         } catch let error as ArtifactFetchError {
             throw error
+        } catch let error as FileSystemError {
+            throw .unreadable("cannot write \(target.path): \(error.code)")
         } catch {
             throw .transport(step: step, reason: Self.describe(error))
         }
+    }
+
+    /// Throws `.hostNotAllowed` when `url`'s host is not in `allowedHosts` (empty allows any).
+    func checkAllowed(_ url: URL?) throws(ArtifactFetchError) {
+        guard !allowedHosts.isEmpty else { return }
+        let host = url?.host?.lowercased() ?? ""
+        if !allowedHosts.contains(host) { throw .hostNotAllowed(host.isEmpty ? "(none)" : host) }
+    }
+
+    /// Scheme, host and port equal: the rule browsers and AsyncHTTPClient use to keep credentials.
+    static func sameOrigin(_ a: URL?, _ b: URL?) -> Bool {
+        guard let a, let b else { return false }
+        func port(_ url: URL) -> Int? { url.port ?? (url.scheme == "https" ? 443 : url.scheme == "http" ? 80 : nil) }
+        return a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased()
+            && port(a) == port(b)
     }
 
     static func hint(status: Int) -> String? {
@@ -279,7 +370,14 @@ package struct ArtifactFetcher: Sendable {
 
     /// A URL without its query string and fragment (signed URLs carry their signature there).
     static func redacted(_ url: String) -> String {
-        String(url.prefix { $0 != "?" && $0 != "#" })
+        var text = String(url.prefix { $0 != "?" && $0 != "#" })
+        // `https://user:password@host/…`: drop the credentials too.
+        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].range(of: "@"),
+            !text[scheme.upperBound..<at.lowerBound].contains("/")
+        {
+            text.removeSubrange(scheme.upperBound..<at.upperBound)
+        }
+        return text
     }
 
     static func safeFileName(_ path: String) -> String {

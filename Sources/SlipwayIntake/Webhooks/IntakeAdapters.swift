@@ -16,6 +16,25 @@ package enum IntakeAdapters {
                 secret: try resolve(generic.secret, "sources.generic.secret"),
                 tolerance: TimeInterval(generic.toleranceSeconds), allowedArtifactHosts: generic.allowedArtifactHosts)
         }
+        if let gitlab = sources.gitlab {
+            adapters[.gitlab] = GitLabPipelineAdapter(
+                webhookToken: try resolve(gitlab.webhookToken, "sources.gitlab.webhook_token"),
+                signingToken: try gitlab.signingToken.map { try resolve($0, "sources.gitlab.signing_token") },
+                tolerance: TimeInterval(gitlab.toleranceSeconds))
+        }
+        if let bitrise = sources.bitrise {
+            adapters[.bitrise] = BitriseBuildAdapter(
+                secret: try resolve(bitrise.webhookSecret, "sources.bitrise.webhook_secret"), appURL: bitrise.appURL,
+                apps: bitrise.apps)
+        }
+        if let buildkite = sources.buildkite {
+            adapters[.buildkite] = BuildkiteBuildAdapter(
+                token: try resolve(buildkite.webhookToken, "sources.buildkite.webhook_token"),
+                tolerance: TimeInterval(buildkite.toleranceSeconds))
+        }
+        if let circleci = sources.circleci {
+            adapters[.circleci] = CircleCIWorkflowAdapter(secret: try resolve(circleci.webhookSecret, "sources.circleci.webhook_secret"))
+        }
         return adapters
     }
 }

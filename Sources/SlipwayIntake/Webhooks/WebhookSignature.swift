@@ -75,6 +75,31 @@ package enum WebhookSignature {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.revealed.utf8)))
         return "sha256=" + Data(mac).map { String(format: "%02x", $0) }.joined()
     }
+
+    /// Compares a plain shared secret sent in a header (`X-Gitlab-Token`, `X-Buildkite-Token`, Bitrise's
+    /// custom header) in constant time: both sides are hashed first, so neither the content nor the
+    /// length of the expected secret leaks through timing.
+    package static func plainTokenMatches(_ received: String, _ expected: Secret) -> Bool {
+        let a = SHA256.hash(data: Data(received.utf8))
+        let b = SHA256.hash(data: Data(expected.revealed.utf8))
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0 && !expected.revealed.isEmpty
+    }
+
+    /// Whether `hex` is the hex HMAC-SHA256 of `message` keyed by the secret's UTF-8 bytes (CircleCI
+    /// `v1=`, Buildkite `signature=`). Wrong-length or non-hex input is refused before comparing.
+    package static func hexHMACMatches(_ hex: String, message: Data, secret: Secret) -> Bool {
+        guard let mac = Data(hexString: hex), mac.count == SHA256.byteCount else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(
+            mac, authenticating: message, using: SymmetricKey(data: Data(secret.revealed.utf8)))
+    }
+
+    /// Lowercase hex HMAC-SHA256 of `message` keyed by the secret's UTF-8 bytes: signs like CircleCI and Buildkite.
+    package static func hexHMAC(_ message: Data, secret: Secret) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.revealed.utf8)))
+        return Data(mac).map { String(format: "%02x", $0) }.joined()
+    }
 }
 
 extension Data {

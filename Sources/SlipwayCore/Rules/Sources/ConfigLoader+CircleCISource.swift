@@ -1,0 +1,29 @@
+import Yams
+
+extension ConfigLoader {
+    /// Reads `sources: circleci:`; `webhook_secret` and `token` are required.
+    static func readCircleCISource(_ node: Node, reader: inout YAMLNodeReader) -> CircleCISource? {
+        let what = "sources.circleci"
+        guard
+            let fields = reader.entries(node, in: what, allowed: ["webhook_secret", "token", "api_url", "artifact_hosts"])
+        else { return nil }
+        let secret = require(fields, "webhook_secret", in: what, at: node, reader: &reader)
+            .flatMap { reader.secretReference($0, "\(what).webhook_secret") }
+        let token = require(fields, "token", in: what, at: node, reader: &reader)
+            .flatMap { reader.secretReference($0, "\(what).token") }
+        guard let secret, let token else { return nil }
+        var source = CircleCISource(webhookSecret: secret, token: token)
+        var valid = true
+        if let n = fields["api_url"]?.value {
+            if let v = reader.url(n, "\(what).api_url") { source.apiURL = v } else { valid = false }
+        }
+        if let n = fields["artifact_hosts"]?.value {
+            if let v = reader.stringList(n, "\(what).artifact_hosts") {
+                source.artifactHosts = v.map { $0.0.lowercased() }
+            } else {
+                valid = false
+            }
+        }
+        return valid ? source : nil
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+package import Logging
+package import SlipwayCore
+
+/// Reports a build to GitLab: a commit status per store (`<status_name>/<store>`, posted only when
+/// its state or text changes) and one note on the build's merge request, edited in place.
+package struct GitLabNotifier: Notifier {
+    package let name: String
+    package let settings: GitLabNotificationSettings
+    package let api: GitLabAPI
+    package let templates: TemplateRenderer
+
+    package init(name: String, settings: GitLabNotificationSettings, api: GitLabAPI, templates: TemplateRenderer) {
+        self.name = name
+        self.settings = settings
+        self.api = api
+        self.templates = templates
+    }
+
+    /// The hidden marker that finds this build's note again after a restart.
+    package static func marker(for event: BuildEvent) -> String {
+        "<!-- slipway:build \(event.buildKey) -->"
+    }
+
+    /// GitLab's state for a store result. `waiting` (store review) shows as running: the build is
+    /// not done, and GitLab has no "waiting" state.
+    package static func state(_ key: String) -> String {
+        switch key {
+        case "pending": "pending"
+        case "succeeded": "success"
+        case "failed": "failed"
+        default: "running"
+        }
+    }
+
+    package func publish(_ report: BuildReport, event: BuildEvent, references: any ReportReferences, logger: Logger) async throws {
+        let project = settings.project ?? event.repository
+        var firstError: (any Error)?
+        if settings.commitStatus {
+            for store in report.stores {
+                let key = "gitlab-status:\(store.name)"
+                let state = Self.state(store.stateKey)
+                let description =
+                    store.failure.map { "\($0.step) failed: \($0.message)" } ?? "\(store.type): \(store.summary)"
+                let fingerprint = "\(state)|\(description)"
+                do {
+                    if try await references.value(for: key) == fingerprint { continue }
+                    try await api.postStatus(
+                        project: project, sha: event.sha, state: state, name: "\(settings.statusName)/\(store.name)",
+                        description: description, targetURL: report.dashboardURL ?? report.buildURL,
+                        ref: event.branch ?? event.tag)
+                    try await references.set(fingerprint, for: key)
+                } catch {
+                    logger.warning("could not post GitLab commit status", metadata: ["store": "\(store.name)", "error": "\(error)"])
+                    firstError = firstError ?? error
+                }
+            }
+        }
+        if settings.mergeRequestNote, let mergeRequest = event.pullRequest {
+            let body: String
+            do {
+                body = try templates.render(settings.template, report)
+            } catch {
+                throw ReportError.template(name: settings.template, reason: "\(error)")
+            }
+            let known = try await references.value(for: "gitlab-note").flatMap(Int.init)
+            let id = try await api.upsertNote(
+                project: project, mergeRequest: mergeRequest, marker: Self.marker(for: event), body: body, knownNoteID: known)
+            if id != known { try await references.set(String(id), for: "gitlab-note") }
+        }
+        if let firstError { throw firstError }
+    }
+}

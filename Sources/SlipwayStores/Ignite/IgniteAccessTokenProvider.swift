@@ -1,0 +1,170 @@
+import AsyncHTTPClient
+package import Foundation
+package import Logging
+import NIOCore
+import NIOHTTP1
+package import SlipwayCore
+
+/// Hands out App Management API tokens for one DT client: fetched with the client credentials
+/// (`POST {token_url}/api/auth/token`, JSON), reused until five minutes before their hour is up, and
+/// fetched once for any number of concurrent callers.
+///
+/// An actor because every upload and status check of the store shares it. Callers that get a 401
+/// from the API call `invalidate(_:)` with the refused token, then ask again.
+package actor IgniteAccessTokenProvider {
+    /// Tokens are replaced this long before DT says they expire.
+    package static let refreshMargin: TimeInterval = 5 * 60
+    package static let step = "get access token"
+
+    private let clientID: String
+    private let clientSecret: Secret
+    private let tokenURL: String
+    private let scope: String
+    private let http: StoreHTTPClient
+    private let retryPolicy: RetryPolicy
+    private let now: @Sendable () -> Date
+
+    private var cached: IgniteAccessToken?
+    private var isFetching = false
+    private var waiters: [CheckedContinuation<Result<IgniteAccessToken, StoreCallFailure>, Never>] = []
+    /// How many tokens this provider has fetched (for logs and tests).
+    package private(set) var fetchCount = 0
+
+    /// - Parameters:
+    ///   - tokenURL: the full token endpoint (`token_url` + `token_path`).
+    ///   - now: the clock; tests may move it.
+    package init(
+        clientID: String, clientSecret: Secret, tokenURL: String, scope: String, http: StoreHTTPClient,
+        retryPolicy: RetryPolicy, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.tokenURL = tokenURL
+        self.scope = scope
+        self.http = http
+        self.retryPolicy = retryPolicy
+        self.now = now
+    }
+
+    /// A token good for at least `refreshMargin` more, from the cache or freshly fetched.
+    package func token(logger: Logger) async throws(StoreCallFailure) -> IgniteAccessToken {
+        if let cached, cached.expiresAt.timeIntervalSince(now()) > Self.refreshMargin {
+            return cached
+        }
+        if isFetching {
+            // Someone is already fetching: wait for their answer instead of asking DT twice.
+            let result = await withCheckedContinuation { waiters.append($0) }
+            return try result.get()
+        }
+        isFetching = true
+        let result: Result<IgniteAccessToken, StoreCallFailure>
+        do {
+            result = .success(try await fetch(logger: logger))
+        } catch {
+            result = .failure(error)
+        }
+        isFetching = false
+        if case .success(let token) = result {
+            cached = token
+            fetchCount += 1
+        }
+        let waiting = waiters
+        waiters = []
+        for waiter in waiting { waiter.resume(returning: result) }
+        return try result.get()
+    }
+
+    /// Forgets `token` after the API refused it; a newer token fetched meanwhile is kept.
+    package func invalidate(_ token: IgniteAccessToken) {
+        if cached == token { cached = nil }
+    }
+
+    private struct TokenRequest: Encodable {
+        var client_id: String
+        var client_secret: String
+        var grant_type = "client_credentials"
+        var scope: String
+    }
+
+    private struct TokenResponse: Decodable {
+        var access_token: String
+        var expires_in: Double?
+        var token_type: String?
+    }
+
+    private func fetch(logger: Logger) async throws(StoreCallFailure) -> IgniteAccessToken {
+        let safeURL = Redaction.withoutQuery(tokenURL)
+        let secrets = [clientSecret.revealed]
+        let body: Data
+        do {
+            body = try JSONEncoder().encode(
+                TokenRequest(client_id: clientID, client_secret: clientSecret.revealed, scope: scope))
+        } catch {
+            throw StoreCallFailure(step: Self.step, message: "could not encode the token request", isRetryable: false)
+        }
+        return try await retryPolicy.run {
+            (number) async throws(StoreCallFailure) -> RetryPolicy.Attempt<IgniteAccessToken, StoreCallFailure> in
+            if number > 1 { logger.info("retrying DT token request", metadata: ["attempt": "\(number)"]) }
+            let issuedAt = now()
+            var request = HTTPClientRequest(url: tokenURL)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Accept", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+
+            let response: StoreHTTPResponse
+            do {
+                response = try await http.send(request, timeout: http.timeouts.api, logger: logger)
+            } catch let error as StoreTransportError {
+                let failure = StoreCallFailure(
+                    step: Self.step, message: Redaction.scrub(error.description, secrets: secrets),
+                    hint: error.isRetryable ? "DT's Account Service could not be reached; Slipway will try again" : nil,
+                    isRetryable: error.isRetryable)
+                if error.isRetryable { return .retry(failure, retryAfter: nil) }
+                throw failure
+            } catch {
+                throw StoreCallFailure(step: Self.step, message: "cancelled", isRetryable: true)
+            }
+
+            if (200...299).contains(response.status) {
+                guard let answer = try? JSONDecoder().decode(TokenResponse.self, from: response.bodyData),
+                    !answer.access_token.isEmpty
+                else {
+                    throw StoreCallFailure(
+                        step: Self.step, message: "\(safeURL) answered HTTP \(response.status) without an access_token",
+                        hint: "check that token_url points at DT's Account Service (https://account.digitalturbine.com)",
+                        httpStatus: response.status, isRetryable: false)
+                }
+                let lifetime = answer.expires_in ?? 3600
+                logger.debug("fetched a DT access token", metadata: ["expires_in": "\(lifetime)"])
+                return .success(
+                    IgniteAccessToken(value: Secret(answer.access_token), expiresAt: issuedAt.addingTimeInterval(lifetime)))
+            }
+
+            let said = IgniteAPIError.parse(response.bodyData)?.quoted
+                ?? IgniteAPIError.excerpt(response.bodyText)
+            let retryable = RetryPolicy.isRetryable(status: response.status)
+            let hint: String? =
+                switch response.status {
+                case 400, 401, 403:
+                    "DT's Account Service refused the client credentials; check client_id and client_secret with your DT representative"
+                case 404, 405:
+                    "check token_url and token_path (DT documents POST /api/auth/token on https://account.digitalturbine.com)"
+                case 429:
+                    "DT is rate limiting token requests; Slipway will try again"
+                case 408, 500...599:
+                    "DT's Account Service had a temporary problem; Slipway will try again"
+                default:
+                    nil
+                }
+            let failure = StoreCallFailure(
+                step: Self.step,
+                message: Redaction.scrub(
+                    "DT's Account Service answered HTTP \(response.status)" + (said.isEmpty ? "" : ": \(said)"),
+                    secrets: secrets),
+                hint: hint, httpStatus: response.status, isRetryable: retryable)
+            if retryable { return .retry(failure, retryAfter: RetryPolicy.retryAfter(response.header("Retry-After"))) }
+            throw failure
+        }
+    }
+}
