@@ -12,6 +12,6 @@ struct Slipway: AsyncParsableCommand {
             `slipway validate`, ask `slipway explain` what a build would do, and run `slipway serve`.
             """,
         version: "0.1.0",
-        subcommands: [Serve.self, Validate.self, Explain.self, Deliver.self, Demo.self]
+        subcommands: [Serve.self, Validate.self, Explain.self, Deliver.self, Demo.self, Bench.self]
     )
 }
