@@ -15,7 +15,9 @@ jsonschema.Draft202012Validator.check_schema(schema)
 validator = jsonschema.Draft202012Validator(schema)
 
 example = yaml.safe_load((root / "deploy/slipway.example.yml").read_text())
-cases = [("deploy/slipway.example.yml is valid", example, True)]
+all_stores = yaml.safe_load((root / "deploy/slipway.all-stores.example.yml").read_text())
+cases = [("deploy/slipway.example.yml is valid", example, True),
+         ("deploy/slipway.all-stores.example.yml is valid", all_stores, True)]
 
 
 def changed(mutate):

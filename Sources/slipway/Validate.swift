@@ -25,10 +25,36 @@ struct Validate: AsyncParsableCommand {
         var problems: [String] = []
         if let folder = locateTemplatesDirectory(explicit: config.server.templatesDirectory, configDirectory: config.baseDirectory) {
             do {
-                _ = try await TemplateRenderer(directory: folder)
+                let renderer = try await TemplateRenderer(directory: folder)
+                var jsonTemplates: [String] = []
+                for notification in config.notifications {
+                    let textTemplate: String?
+                    switch notification.settings {
+                    case .github(let settings): textTemplate = settings.pullRequestComment ? settings.commentTemplate : nil
+                    case .gitlab(let settings): textTemplate = settings.template
+                    case .slack(let settings):
+                        textTemplate = nil
+                        jsonTemplates.append(settings.template)
+                    case .teams(let settings):
+                        textTemplate = nil
+                        jsonTemplates.append(settings.template)
+                    case .discord(let settings):
+                        textTemplate = nil
+                        jsonTemplates.append(settings.template)
+                    }
+                    if let textTemplate, !renderer.has(textTemplate) {
+                        problems.append(
+                            "\(file):\(notification.line): notification \"\(notification.name)\" uses template \"\(textTemplate)\", which is not in \(folder.path)")
+                    }
+                }
+                // Chat templates render JSON: each must parse for a sample delivered build.
+                problems += TemplateChecks.check(renderer: renderer, jsonTemplates: jsonTemplates)
             } catch {
                 problems.append("\(error)")
             }
+        } else if config.notifications.contains(where: { $0.type == .github }) {
+            // A rules repository often has no templates of its own; the server's are checked at its start.
+            printError("\(file): warning: no templates folder found here, so templates were not checked (server.templates or SLIPWAY_TEMPLATES points at one)")
         }
         if checkSecrets {
             problems += secretProblems(config)
@@ -46,6 +72,10 @@ struct Validate: AsyncParsableCommand {
             references += [("sources.github.webhook_secret", github.webhookSecret), ("sources.github.token", github.token)]
         }
         if let generic = config.sources.generic { references.append(("sources.generic.secret", generic.secret)) }
+        if let gitlab = config.sources.gitlab { references += [("sources.gitlab.webhook_token", gitlab.webhookToken), ("sources.gitlab.token", gitlab.token)] }
+        if let bitrise = config.sources.bitrise { references += [("sources.bitrise.webhook_secret", bitrise.webhookSecret), ("sources.bitrise.token", bitrise.token)] }
+        if let buildkite = config.sources.buildkite { references += [("sources.buildkite.webhook_token", buildkite.webhookToken), ("sources.buildkite.token", buildkite.token)] }
+        if let circleci = config.sources.circleci { references += [("sources.circleci.webhook_secret", circleci.webhookSecret), ("sources.circleci.token", circleci.token)] }
         for store in config.stores {
             for (field, reference) in store.settings.described.secretReferences {
                 references.append(("stores.\(store.name).\(field)", reference))

@@ -21,4 +21,12 @@ struct ExampleConfigTests {
         #expect(pr.matchedRules == ["PR builds to Play internal sharing"])
         #expect(pr.notifications == ["github"])
     }
+
+    @Test func theAllStoresExampleIsValidAndNamesEveryStoreType() throws {
+        let path = Self.repositoryRoot.appendingPathComponent("deploy/slipway.all-stores.example.yml").path
+        let config = try ConfigLoader.load(path: path)
+        #expect(Set(config.stores.map(\.type)) == Set(StoreType.allCases))
+        let plan = config.plan(for: MatchInput(repository: "acme/app", branch: "release/2", trigger: .push))
+        #expect(plan.uploads.map(\.store) == ["play", "applivery-qa", "ignite", "amazon"])
+    }
 }

@@ -23,6 +23,8 @@ struct TestWorld: Sendable {
     let artifactsURL: String
     let applivery: FakeApplivery
     let appliveryURL: String
+    let gitlab: FakeGitLab
+    let slack: FakeSlack
     let folder: URL
     let configPath: String
 
@@ -32,11 +34,15 @@ struct TestWorld: Sendable {
     static let webhookSecret = "gh-webhook-secret"
     static let genericSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     static let appliveryToken = "applivery-app-token-0123456789"
+    static let gitlabWebhookToken = "gitlab-hook-token-42"
+    static let gitlabToken = "glpat-test-token-0123"
+    static let slackToken = "xoxb-test-token-0123"
 
     var environment: [String: String] {
         [
             "GITHUB_TOKEN": Self.gitHubToken, "GITHUB_WEBHOOK_SECRET": Self.webhookSecret,
             "SLIPWAY_GENERIC_SECRET": Self.genericSecret, "APPLIVERY_APP_TOKEN": Self.appliveryToken,
+            "GITLAB_WEBHOOK_TOKEN": Self.gitlabWebhookToken, "GITLAB_TOKEN": Self.gitlabToken, "SLACK_BOT_TOKEN": Self.slackToken,
         ]
     }
 
@@ -58,7 +64,10 @@ struct TestWorld: Sendable {
         await play.addPackage(betaPackageName)
         let artifacts = FakeArtifactHost()
         let applivery = FakeApplivery(appToken: appliveryToken)
-        return try await applivery.run { appliveryURL in try await github.run { githubURL in
+        let gitlab = FakeGitLab(token: gitlabToken)
+        let slack = FakeSlack(token: slackToken)
+        return try await gitlab.run { gitlabURL in try await slack.run { slackURL in
+        try await applivery.run { appliveryURL in try await github.run { githubURL in
             try await play.run { playURL in
                 try await artifacts.run { artifactsURL in
                     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-e2e-\(UUID().uuidString)")
@@ -80,6 +89,10 @@ struct TestWorld: Sendable {
                             api_url: \(githubURL)
                           generic:
                             secret: ${SLIPWAY_GENERIC_SECRET}
+                          gitlab:
+                            webhook_token: ${GITLAB_WEBHOOK_TOKEN}
+                            token: ${GITLAB_TOKEN}
+                            api_url: \(gitlabURL)
                         stores:
                           play:
                             type: google-play
@@ -101,6 +114,11 @@ struct TestWorld: Sendable {
                         notifications:
                           github:
                             type: github
+                          team-chat:
+                            type: slack
+                            token: ${SLACK_BOT_TOKEN}
+                            channel: C0RELEASES
+                            api_url: \(slackURL)/api
                         rules:
                           - name: PR builds to Play
                             repo: \(repository)
@@ -112,19 +130,19 @@ struct TestWorld: Sendable {
                             repo: \(repository)
                             branches: [main]
                             events: [push]
-                            artifact: "*-release.apk"
+                            artifact: "**/*-release.apk"
                             stores: [play, applivery]
                         """
                     let configPath = folder.appendingPathComponent("slipway.yml").path
                     try config.write(toFile: configPath, atomically: true, encoding: .utf8)
                     let world = TestWorld(
                         github: github, githubURL: githubURL, play: play, playURL: playURL, artifacts: artifacts,
-                        artifactsURL: artifactsURL, applivery: applivery, appliveryURL: appliveryURL, folder: folder,
-                        configPath: configPath)
+                        artifactsURL: artifactsURL, applivery: applivery, appliveryURL: appliveryURL, gitlab: gitlab,
+                        slack: slack, folder: folder, configPath: configPath)
                     return try await body(world)
                 }
             }
-        } }
+        } } } }
     }
 
     static let repositoryRoot = URL(fileURLWithPath: #filePath)

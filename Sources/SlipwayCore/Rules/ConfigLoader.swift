@@ -70,7 +70,14 @@ package enum ConfigLoader {
             reader.error(line: root.mark?.line ?? 1, "the config has no \"rules:\"; without rules no build is delivered")
             return nil
         }
-        let rules = readRules(rulesNode.value, stores: stores, notifications: notifications, reader: &reader)
+        // Names declared under stores: even when their settings were invalid, so rules naming them
+        // are not reported a second time as "not declared".
+        var declaredStores: Set<String> = []
+        if let storesNode = top["stores"]?.value, case .mapping(let mapping) = storesNode {
+            for (key, _) in mapping { if let name = key.scalar?.string { declaredStores.insert(name) } }
+        }
+        let rules = readRules(
+            rulesNode.value, stores: stores, declaredStores: declaredStores, notifications: notifications, reader: &reader)
 
         for notification in notifications where notification.type == .github && sources.github == nil {
             reader.error(
@@ -332,7 +339,8 @@ package enum ConfigLoader {
     ]
 
     private static func readRules(
-        _ node: Node, stores: [StoreDefinition], notifications: [NotificationDefinition], reader: inout YAMLNodeReader
+        _ node: Node, stores: [StoreDefinition], declaredStores: Set<String>, notifications: [NotificationDefinition],
+        reader: inout YAMLNodeReader
     ) -> [RoutingRule] {
         guard case .sequence(let sequence) = node else {
             reader.error(node, "rules must be a list; start each rule with \"- name: …\"")
@@ -415,6 +423,7 @@ package enum ConfigLoader {
             if let n = fields["stores"]?.value, let values = reader.stringList(n, "\(what) stores") {
                 for (value, valueNode) in values {
                     guard let store = stores.first(where: { $0.name == value }) else {
+                        if declaredStores.contains(value) { continue }  // its own error is reported already
                         var message = "\(what) names store \"\(value)\", which is not declared under \"stores:\""
                         if let guess = reader.closest(to: value, in: stores.map(\.name)) {
                             message += " (did you mean \"\(guess)\"?)"

@@ -12,7 +12,7 @@ import NIOCore
 /// - Queued faults reproduce `ok:false` answers and 429 with `Retry-After`.
 package actor FakeSlack {
     package let token: String
-    package let webhookSecret: String
+    package nonisolated let webhookSecret: String
     package private(set) var messages: [FakeSlackMessage] = []
     package private(set) var webhookPosts: [Data] = []
     /// Every call as `METHOD path`, in order (never the webhook secret).

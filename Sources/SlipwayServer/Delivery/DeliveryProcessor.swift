@@ -55,7 +55,7 @@ package struct DeliveryProcessor: JobHandler {
         guard let record = try await jobStore.delivery(id: job.deliveryID) else {
             return .failed(reason: "delivery \(job.deliveryID) is not in the job store")
         }
-        let event = record.event
+        let event = try await completed(record.event)
         let plan = record.plan
         var results: [String: StoreResult] = [:]
         for result in record.results { results[result.store] = result }
@@ -120,7 +120,17 @@ package struct DeliveryProcessor: JobHandler {
 
             try await withThrowingTaskGroup(of: (String, StoreResult, String?).self) { group in
                 for upload in due {
-                    guard let uploader = uploaders[upload.store] else { continue }
+                    guard let uploader = uploaders[upload.store] else {
+                        // Planned when the webhook came in; the config no longer has the store.
+                        let type = results[upload.store]?.storeType ?? .googlePlay
+                        let failure = StoreFailure(
+                            step: "start upload", message: "store \"\(upload.store)\" is no longer in the config",
+                            hint: "Re-declare it under stores: and re-deliver the webhook, or ignore this build.")
+                        group.addTask {
+                            (upload.store, StoreResult(store: upload.store, storeType: type, state: .failed, summary: "failed: store removed", failure: failure), nil)
+                        }
+                        continue
+                    }
                     group.addTask {
                         do throws(StoreError) {
                             let result = try await uploader.deliver(artifact, for: event, logger: logger)
@@ -171,6 +181,7 @@ package struct DeliveryProcessor: JobHandler {
             return .failed(reason: "delivery \(job.deliveryID) is not in the job store")
         }
         let round = job.payload.flatMap { Int($0.split(separator: "=").last ?? "") } ?? 1
+        let event = try await completed(record.event)
         var results: [String: StoreResult] = [:]
         for result in record.results { results[result.store] = result }
         var changed = false
@@ -179,7 +190,7 @@ package struct DeliveryProcessor: JobHandler {
             guard let uploader = uploaders[upload.store] as? any PollingStoreUploader else { continue }
             let previous = result
             do throws(StoreError) {
-                result = try await uploader.poll(result, for: record.event, logger: logger)
+                result = try await uploader.poll(result, for: event, logger: logger)
             } catch {
                 // A blip while checking is not a verdict on the build: keep waiting, try next round.
                 if !error.isRetryable {
@@ -204,7 +215,7 @@ package struct DeliveryProcessor: JobHandler {
         }
         let ordered = ordered(results, record.plan)
         if changed {
-            await reporter.report(deliveryID: record.id, event: record.event, plan: record.plan, results: ordered, logger: logger)
+            await reporter.report(deliveryID: record.id, event: event, plan: record.plan, results: ordered, logger: logger)
         }
         try await settle(deliveryID: record.id, results: ordered, nextPollRound: round + 1)
         return .completed
@@ -226,6 +237,12 @@ package struct DeliveryProcessor: JobHandler {
     private static func seconds(_ duration: Duration) -> TimeInterval {
         let (seconds, attoseconds) = duration.components
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+
+    /// Fills in what a CI's webhook leaves out (Bitrise sends no commit SHA) from its API.
+    private func completed(_ event: BuildEvent) async throws -> BuildEvent {
+        guard event.provider == .bitrise, event.sha.isEmpty else { return event }
+        return try await fetcher.completingBitriseEvent(event)
     }
 
     private func ordered(_ results: [String: StoreResult], _ plan: DeliveryPlan) -> [StoreResult] {

@@ -97,9 +97,19 @@ package struct SlipwayRuntime: Sendable {
                 }
             }
             let gitHubAPI = config.sources.github?.apiURL ?? "https://api.github.com"
+            let sources = config.sources
+            let ci = ArtifactFetcher.CICredentials(
+                gitlab: try sources.gitlab.map { .init(apiURL: $0.apiURL, token: try resolve($0.token, "sources.gitlab.token")) },
+                bitrise: try sources.bitrise.map { .init(apiURL: $0.apiURL, token: try resolve($0.token, "sources.bitrise.token")) },
+                buildkite: try sources.buildkite.map {
+                    .init(apiURL: $0.apiURL, token: try resolve($0.token, "sources.buildkite.token"))
+                },
+                circleci: try sources.circleci.map {
+                    .init(apiURL: $0.apiURL, token: try resolve($0.token, "sources.circleci.token"), artifactHosts: $0.artifactHosts)
+                })
             let fetcher = ArtifactFetcher(
                 httpClient: httpClient, gitHubAPIURL: gitHubAPI, gitHubToken: gitHubToken,
-                allowedHosts: config.sources.generic?.allowedArtifactHosts ?? [], logger: logger)
+                allowedHosts: config.sources.generic?.allowedArtifactHosts ?? [], logger: logger, ci: ci)
             let gitHubReporter = gitHubToken.map {
                 GitHubReporter(httpClient: httpClient, apiURL: gitHubAPI, token: $0, logger: logger)
             }
