@@ -24,11 +24,9 @@ package actor IgniteAccessTokenProvider {
     private let retryPolicy: RetryPolicy
     private let now: @Sendable () -> Date
 
-    private var cached: IgniteAccessToken?
-    private var isFetching = false
-    private var waiters: [CheckedContinuation<Result<IgniteAccessToken, StoreCallFailure>, Never>] = []
+    private let cache: AccessTokenCache
     /// How many tokens this provider has fetched (for logs and tests).
-    package private(set) var fetchCount = 0
+    package var fetchCount: Int { get async { await cache.fetchCount } }
 
     /// - Parameters:
     ///   - tokenURL: the full token endpoint (`token_url` + `token_path`).
@@ -44,39 +42,19 @@ package actor IgniteAccessTokenProvider {
         self.http = http
         self.retryPolicy = retryPolicy
         self.now = now
+        self.cache = AccessTokenCache(refreshMargin: Self.refreshMargin, now: now)
     }
 
     /// A token good for at least `refreshMargin` more, from the cache or freshly fetched.
     package func token(logger: Logger) async throws(StoreCallFailure) -> IgniteAccessToken {
-        if let cached, cached.expiresAt.timeIntervalSince(now()) > Self.refreshMargin {
-            return cached
+        try await cache.token { () async throws(StoreCallFailure) -> AccessToken in
+            try await self.fetch(logger: logger)
         }
-        if isFetching {
-            // Someone is already fetching: wait for their answer instead of asking DT twice.
-            let result = await withCheckedContinuation { waiters.append($0) }
-            return try result.get()
-        }
-        isFetching = true
-        let result: Result<IgniteAccessToken, StoreCallFailure>
-        do {
-            result = .success(try await fetch(logger: logger))
-        } catch {
-            result = .failure(error)
-        }
-        isFetching = false
-        if case .success(let token) = result {
-            cached = token
-            fetchCount += 1
-        }
-        let waiting = waiters
-        waiters = []
-        for waiter in waiting { waiter.resume(returning: result) }
-        return try result.get()
     }
 
     /// Forgets `token` after the API refused it; a newer token fetched meanwhile is kept.
-    package func invalidate(_ token: IgniteAccessToken) {
-        if cached == token { cached = nil }
+    package func invalidate(_ token: IgniteAccessToken) async {
+        await cache.invalidate(token)
     }
 
     private struct TokenRequest: Encodable {
