@@ -16,23 +16,10 @@ struct Deliver: AsyncParsableCommand {
     @Option(help: "The APK or AAB: a local path or an http(s) URL.")
     var artifact: String
 
-    @Option(help: "Repository as OWNER/NAME.")
-    var repo: String
-
-    @Option(help: "Branch the build ran on.")
-    var branch: String?
-
-    @Option(help: "Tag, for tag builds.")
-    var tag: String?
+    @OptionGroup var build: BuildSelection
 
     @Option(help: "Commit SHA.")
     var sha: String
-
-    @Option(help: "push, pull_request or tag (default: pull_request with --pr, tag with --tag, else push).")
-    var event: String?
-
-    @Option(help: "Pull request number (for the PR comment).")
-    var pr: Int?
 
     @Option(help: "Link to the CI build, shown in reports.")
     var buildURL: String?
@@ -42,26 +29,15 @@ struct Deliver: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(level: logLevel)
-        var loaded: SlipwayConfig
-        do {
-            loaded = try ConfigLoader.load(path: config)
-        } catch {
-            printError(error.description)
-            throw ExitCode(1)
-        }
-        let trigger: BuildEvent.Trigger
-        if let event {
-            guard let parsed = BuildEvent.Trigger(rawValue: event) else { throw ValidationError("--event must be push, pull_request or tag") }
-            trigger = parsed
-        } else {
-            trigger = tag != nil ? .tag : (pr != nil ? .pullRequest : .push)
-        }
+        var loaded = try loadConfigOrExit(config)
+        let trigger = try build.trigger()
         let source: ArtifactSource =
             artifact.hasPrefix("http://") || artifact.hasPrefix("https://")
             ? .url(artifact) : .localFile(URL(fileURLWithPath: artifact).standardizedFileURL.path)
         let runID = "cli-\(UUID().uuidString.prefix(8))"
         let buildEvent = BuildEvent(
-            provider: .generic, repository: repo, branch: branch, tag: tag, sha: sha, trigger: trigger, pullRequest: pr,
+            provider: .generic, repository: build.repo, branch: build.branch, tag: build.tag, sha: sha, trigger: trigger,
+            pullRequest: build.pr,
             conclusion: .success, buildID: runID, buildURL: buildURL, artifactSource: source)
         let plan = loaded.plan(for: buildEvent.matchInput)
         guard !plan.isEmpty else {

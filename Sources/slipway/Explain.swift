@@ -10,48 +10,20 @@ struct Explain: ParsableCommand {
     @Option(help: "The config file.")
     var config: String
 
-    @Option(help: "Repository as OWNER/NAME.")
-    var repo: String
-
-    @Option(help: "Branch the build ran on.")
-    var branch: String?
-
-    @Option(help: "Tag the build ran for (implies --event tag).")
-    var tag: String?
-
-    @Option(help: "push, pull_request or tag (default: pull_request with --pr, tag with --tag, else push).")
-    var event: String?
-
-    @Option(help: "Pull request number.")
-    var pr: Int?
+    @OptionGroup var build: BuildSelection
 
     @Option(help: "Build conclusion: success, failure, cancelled, skipped.")
     var conclusion: String = "success"
 
     func run() throws {
-        let loaded: SlipwayConfig
-        do {
-            loaded = try ConfigLoader.load(path: config)
-        } catch {
-            printError(error.description)
-            throw ExitCode(1)
-        }
-        let trigger: BuildEvent.Trigger
-        if let event {
-            guard let parsed = BuildEvent.Trigger(rawValue: event) else {
-                throw ValidationError("--event must be push, pull_request or tag")
-            }
-            trigger = parsed
-        } else {
-            trigger = tag != nil ? .tag : (pr != nil ? .pullRequest : .push)
-        }
+        let loaded = try loadConfigOrExit(config)
+        let trigger = try build.trigger()
         guard let outcome = BuildEvent.Conclusion(rawValue: conclusion) else {
             throw ValidationError("--conclusion must be success, failure, cancelled or skipped")
         }
-        if trigger != .tag && branch == nil {
-            throw ValidationError("--branch is required for \(trigger.rawValue) builds")
-        }
-        let input = MatchInput(repository: repo, branch: branch, tag: tag, trigger: trigger, pullRequest: pr, conclusion: outcome)
+        let input = MatchInput(
+            repository: build.repo, branch: build.branch, tag: build.tag, trigger: trigger, pullRequest: build.pr,
+            conclusion: outcome)
         print(Self.explanation(config: loaded, input: input))
     }
 

@@ -1,0 +1,84 @@
+import Foundation
+import SlipwayFakes
+import Testing
+
+/// The `slipway` executable as a user runs it: exit codes and what it prints.
+@Suite("Command line", .serialized)
+struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    func slipway(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = SlipwayProcess.executable
+        process.arguments = arguments
+        process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { a, _ in a }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+            errors: String(decoding: errors, as: UTF8.self))
+    }
+
+    static let example = TestWorld.repositoryRoot.appendingPathComponent("deploy/slipway.example.yml").path
+
+    @Test func validateAcceptsTheExampleAndReportsEveryProblemWithFileAndLine() throws {
+        let ok = try slipway(["validate", Self.example])
+        #expect(ok.status == 0)
+        #expect(ok.output.contains("OK — 2 rule(s)"))
+
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).yml")
+        defer { try? FileManager.default.removeItem(at: broken) }
+        let text = try String(contentsOfFile: Self.example, encoding: .utf8)
+            .replacingOccurrences(of: "type: google-play", with: "type: google-plya")
+            .replacingOccurrences(of: "stores: [play]\n", with: "stores: [play, nope]\n")
+        try text.write(to: broken, atomically: true, encoding: .utf8)
+        let bad = try slipway(["validate", broken.path])
+        #expect(bad.status == 1)
+        let lines = bad.errors.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("\(broken.path):26: unknown store type \"google-plya\"") })
+        #expect(lines.contains { $0.hasPrefix("\(broken.path):") && $0.contains("names store \"nope\"") })
+        #expect(!lines.contains { $0.contains("names store \"play\"") }, "a store with a bad type is reported once")
+    }
+
+    @Test func explainSaysWhichRuleMatchesAndWhatWouldRun() throws {
+        let run = try slipway([
+            "explain", "--config", Self.example, "--repo", "example/android-app", "--branch", "feature/x", "--pr", "12",
+        ])
+        #expect(run.status == 0)
+        #expect(run.output.contains("Rule \"PR builds to Play internal sharing\""))
+        #expect(run.output.contains("MATCHES"))
+        #expect(run.output.contains("✗ event pull_request is not one of [push]"))
+        #expect(run.output.contains("one PR comment on #12"))
+        #expect(run.output.contains("Result: Slipway would download the artifact matching \"app-debug/**/*.apk\" once and upload it to play"))
+    }
+
+    @Test func deliverRunsTheStoreFlowsOnceWithoutAServer() async throws {
+        try await TestWorld.with { world in
+            let apk = world.folder.appendingPathComponent("app-release.apk")
+            try TestWorld.fakeAPK(seed: 41).write(to: apk)
+            let run = try slipway(
+                [
+                    "deliver", "--config", world.configPath, "--artifact", apk.path, "--repo", TestWorld.repository,
+                    "--branch", "main", "--sha", "cafe0000cafe0000cafe0000cafe0000cafe0000",
+                ], environment: world.environment)
+            #expect(run.status == 0, "\(run.errors)")
+            let uploads = await world.play.uploads(of: TestWorld.packageName)
+            #expect(uploads.count == 1)
+            #expect(run.output.contains("play (Google Play internal app sharing): succeeded"))
+            let link = uploads.first?.downloadURL ?? "<none>"
+            #expect(run.output.contains(link))
+            #expect(run.output.contains("applivery (Applivery): succeeded"))
+            #expect(!run.output.contains(TestWorld.appliveryToken))
+        }
+    }
+}
