@@ -114,6 +114,17 @@ struct GooglePlayInternalSharingTests {
         }
     }
 
+    @Test func aConnectionResetMidAnswerIsRetriedThenSucceeds() async throws {
+        try await Harness.run { harness in
+            await harness.play.enqueue(.resetConnection)
+            let result = try await harness.deliver(try harness.artifact(.apk, size: 10_000), with: try harness.uploader())
+
+            #expect(result.state == .succeeded)
+            #expect(await harness.play.requests.count == 2, "the reset request and the retry")
+            #expect(await harness.play.uploads.count == 1)
+        }
+    }
+
     @Test func serverErrorsUntilTheLastTryGiveARetryableError() async throws {
         try await Harness.run { harness in
             await harness.play.enqueue(.status(503), .status(503), .status(503), .status(503))

@@ -42,6 +42,13 @@ extension FakeGooglePlay {
             return try await drainThen(
                 FakeGoogleResponses.apiError(code, reason: reason, message: message, retryAfterSeconds: retryAfter))
         }
+        if fault == .resetConnection {
+            // Promise a body, then fail while writing it: the server closes the connection.
+            return try await drainThen(
+                Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: ResponseBody(contentLength: 64) { _ in throw FakeConnectionReset() }))
+        }
         if fault == .sessionExpired, isSessionRequest, let uploadID {
             await dropSession(uploadID)
             return try await drainThen(FakeGoogleResponses.apiError(410))
@@ -201,3 +208,6 @@ struct FakeContentRange {
         }
     }
 }
+
+/// Thrown inside a response body to make the fake server drop the connection.
+struct FakeConnectionReset: Error {}

@@ -15,6 +15,9 @@ package enum FakeGooglePlayFault: Sendable, Equatable {
     case wrongSHA256
     /// The resumable session is gone: drop it and answer `410 Gone` (for a session PUT).
     case sessionExpired
+    /// Read the request, then cut the connection before any answer completes (a reset by a load
+    /// balancer or a dying backend): the client sees the connection close mid-response.
+    case resetConnection
 }
 
 /// A scripted misbehaviour of the token endpoint for its next request.

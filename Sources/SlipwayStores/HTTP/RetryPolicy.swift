@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 /// How store calls ride out a blip within seconds: exponential backoff with full jitter, a cap on
@@ -66,6 +67,8 @@ package struct RetryPolicy: Sendable {
                 .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .uncleanShutdown,
             ].contains(clientError)
         }
+        // The connection closed before the answer was complete (a reset mid-response).
+        if let parserError = error as? HTTPParserError, parserError == .invalidEOFState { return true }
         // NIOConnectionError, IOError (ECONNREFUSED, ECONNRESET), ChannelError: the network.
         return error is NIOConnectionError || error is IOError || error is ChannelError
     }
