@@ -54,8 +54,9 @@ struct TestWorld: Sendable {
     /// - Parameter twoStores: adds a second Play store (`play-beta`, another package) to the rule.
     /// - Parameter resumableChunks: Play uploads of 256 KiB and more use the resumable protocol in
     ///   256 KiB chunks (so a test can interrupt an upload between chunks).
+    /// - Parameter database: the job store URL (default: a SQLite file in the test's folder).
     static func with<T: Sendable>(
-        twoStores: Bool = false, resumableChunks: Bool = false, body: (TestWorld) async throws -> T
+        twoStores: Bool = false, resumableChunks: Bool = false, database: String? = nil, body: (TestWorld) async throws -> T
     ) async throws -> T {
         let github = FakeGitHub(token: gitHubToken)
         let play = FakeGooglePlay()
@@ -77,7 +78,7 @@ struct TestWorld: Sendable {
                     let config = """
                         version: 1
                         server:
-                          database: sqlite:\(folder.path)/slipway.db
+                          database: \(database ?? "sqlite:\(folder.path)/slipway.db")
                           data_dir: \(folder.path)/data
                           public_url: http://slipway.test
                           max_webhook_bytes: 4096
