@@ -81,6 +81,20 @@ struct Validate: AsyncParsableCommand {
                 references.append(("stores.\(store.name).\(field)", reference))
             }
         }
+        for notification in config.notifications {
+            let field = "notifications.\(notification.name)"
+            switch notification.settings {
+            case .github: break
+            case .gitlab(let settings): references.append(("\(field).token", settings.token))
+            case .teams(let settings): references.append(("\(field).webhook_url", settings.webhookURL))
+            case .discord(let settings): references.append(("\(field).webhook_url", settings.webhookURL))
+            case .slack(let settings):
+                switch settings.delivery {
+                case .webhook(let url): references.append(("\(field).webhook_url", url))
+                case .bot(let token, _): references.append(("\(field).token", token))
+                }
+            }
+        }
         let environment = ProcessInfo.processInfo.environment
         return references.compactMap { field, reference in
             do {

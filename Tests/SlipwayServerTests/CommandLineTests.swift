@@ -50,6 +50,15 @@ struct CommandLineTests {
         #expect(!lines.contains { $0.contains("names store \"play\"") }, "a store with a bad type is reported once")
     }
 
+    @Test func validateCheckSecretsNamesEveryUnreadableReferenceWithoutItsValue() throws {
+        let run = try slipway(["validate", "--check-secrets", Self.example], environment: ["GITHUB_TOKEN": "ghp_visible_value"])
+        #expect(run.status == 1)
+        #expect(run.errors.contains("sources.github.webhook_secret (${GITHUB_WEBHOOK_SECRET}): environment variable GITHUB_WEBHOOK_SECRET is not set"))
+        #expect(run.errors.contains("stores.play.service_account (file:/etc/slipway/play-service-account.json)"))
+        #expect(!run.errors.contains("sources.github.token"), "a reference that resolves is not reported")
+        #expect(!run.errors.contains("ghp_visible_value"))
+    }
+
     @Test func explainSaysWhichRuleMatchesAndWhatWouldRun() throws {
         let run = try slipway([
             "explain", "--config", Self.example, "--repo", "example/android-app", "--branch", "feature/x", "--pr", "12",
