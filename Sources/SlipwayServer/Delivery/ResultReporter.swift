@@ -76,10 +76,13 @@ package struct ResultReporter: Sendable {
         }
         let target = dashboardURL(deliveryID: deliveryID) ?? event.buildURL
         if settings.commitStatus {
-            for result in results {
+            let report = BuildReport(
+                deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
+                dashboardURL: dashboardURL(deliveryID: deliveryID))
+            for (index, result) in results.enumerated() {
                 let key = "github-status:\(result.store)"
                 let state = Self.commitState(result.state)
-                let description = Self.statusDescription(result)
+                let description = statusLine(report.stores[index], fallback: result)
                 let fingerprint = "\(state)|\(description)"
                 do {
                     if try await jobStore.reportReference(deliveryID: deliveryID, key: key) == fingerprint { continue }
@@ -115,6 +118,18 @@ package struct ResultReporter: Sendable {
             }
         }
     }
+
+    /// The status line from `templates/github-status-description.mustache` when the folder has it.
+    private func statusLine(_ store: BuildReport.Store, fallback result: StoreResult) -> String {
+        if let templates, templates.has(Self.statusTemplate), let line = try? templates.renderLine(Self.statusTemplate, store),
+            !line.isEmpty
+        {
+            return line
+        }
+        return Self.statusDescription(result)
+    }
+
+    static let statusTemplate = "github-status-description"
 
     static func commitState(_ state: StoreResult.State) -> CommitState {
         switch state {
