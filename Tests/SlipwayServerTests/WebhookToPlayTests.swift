@@ -158,7 +158,8 @@ struct WebhookToPlayTests {
                 let statuses = await world.github.statuses(repository: TestWorld.repository, sha: "3484a3fb816e0859fd6e1cea078d76385ff50625")
                 #expect(statuses.last?.state == "failure")
                 let line = statuses.last?.description ?? ""
-                #expect(line.contains("failed: The caller does not have permission"), "status line from the template: \(line)")
+                #expect(line.hasPrefix("upload APK failed:"), "status line from the template: \(line)")
+                #expect(line.contains("The caller does not have permission"))
                 let comment = await world.github.comments(repository: TestWorld.repository, issue: 9).first?.body ?? ""
                 #expect(comment.contains("The caller does not have permission"))
                 #expect(comment.contains("Play Console"))
