@@ -10,32 +10,8 @@ extension AppliveryDistribution {
     func send(step: String, logger: Logger, _ make: () async throws -> StoreHTTPResponse)
         async throws(StoreCallFailure) -> StoreHTTPResponse
     {
-        try await retryPolicy.run {
-            (number) async throws(StoreCallFailure) -> RetryPolicy.Attempt<StoreHTTPResponse, StoreCallFailure> in
-            if number > 1 { logger.info("retrying Applivery call", metadata: ["step": "\(step)", "attempt": "\(number)"]) }
-            let response: StoreHTTPResponse
-            do {
-                response = try await make()
-            } catch let error as StoreTransportError {
-                let failure = StoreCallFailure(
-                    step: step, message: Redaction.scrub(error.description, secrets: secrets),
-                    hint: error.isRetryable ? "Applivery could not be reached; Slipway will try again" : nil,
-                    isRetryable: error.isRetryable)
-                guard error.isRetryable else { throw failure }
-                return .retry(failure, retryAfter: nil)
-            } catch let error as ArtifactFileError {
-                throw StoreCallFailure(step: "read artifact", message: error.description, isRetryable: false)
-            } catch is CancellationError {
-                throw StoreCallFailure(step: step, message: "cancelled", isRetryable: true)
-            } catch {
-                throw StoreCallFailure(
-                    step: step, message: Redaction.scrub("\(error)", secrets: secrets), isRetryable: false)
-            }
-            if RetryPolicy.isRetryable(status: response.status) {
-                return .retry(
-                    failure(response, step: step), retryAfter: RetryPolicy.retryAfter(response.header("Retry-After")))
-            }
-            return .success(response)
+        try await retryPolicy.send(step: step, service: "Applivery", secrets: secrets, logger: logger, make) {
+            failure($0, step: step)
         }
     }
 
