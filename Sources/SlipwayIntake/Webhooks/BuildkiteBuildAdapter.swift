@@ -48,7 +48,7 @@ package struct BuildkiteBuildAdapter: WebhookAdapter {
             throw .malformed("cannot tell the Buildkite organization: pipeline.url, build.url and build.web_url are all missing")
         }
         let pipelineSlug = payload.pipeline.slug
-        let repository = payload.pipeline.repository.flatMap(Self.repositoryPath) ?? "\(organization)/\(pipelineSlug)"
+        let repository = payload.pipeline.repository.flatMap(GitRemote.repositoryPath) ?? "\(organization)/\(pipelineSlug)"
         let tag = build.tag.flatMap { $0.isEmpty ? nil : $0 }
         let pullRequest = build.pullRequest?.id.flatMap { Int($0) }
         let trigger: BuildEvent.Trigger = tag != nil ? .tag : pullRequest != nil ? .pullRequest : .push
@@ -103,22 +103,6 @@ package struct BuildkiteBuildAdapter: WebhookAdapter {
         guard let web = payload.build.webUrl, let url = URL(string: web) else { return nil }
         return url.path.split(separator: "/").first.map(String.init)
     }
-
-    /// `git@github.com:org/app(.git)` or `https://github.com/org/app(.git)` → `org/app`.
-    static func repositoryPath(_ remote: String) -> String? {
-        var text = remote
-        if text.hasSuffix(".git") { text.removeLast(4) }
-        if let url = URL(string: text), url.scheme != nil, url.host != nil {
-            let path = url.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            return path.isEmpty ? nil : path
-        }
-        if let colon = text.firstIndex(of: ":") {
-            let path = text[text.index(after: colon)...].trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            return path.isEmpty ? nil : path
-        }
-        return nil
-    }
-
     struct Payload: Decodable {
         var build: Build
         var pipeline: Pipeline

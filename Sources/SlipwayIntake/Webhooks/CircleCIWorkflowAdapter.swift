@@ -64,7 +64,7 @@ package struct CircleCIWorkflowAdapter: WebhookAdapter {
             vcs?.targetRepositoryUrl, vcs?.originRepositoryUrl, gitlab?.webUrl, git?.repoUrl,
             pipeline.triggerParameters?.githubApp?.webUrl,
         ]
-        let repository = remotes.compactMap { $0.flatMap(Self.repositoryPath) }.first ?? project.slug
+        let repository = remotes.compactMap { $0.flatMap(GitRemote.repositoryPath) }.first ?? project.slug
         let tag = (vcs?.tag ?? git?.tag).flatMap { $0.isEmpty ? nil : $0 }
         var branch = vcs?.branch ?? git?.branch ?? gitlab?.branch
         if branch == nil, let ref = git?.ref, ref.hasPrefix("refs/heads/") { branch = String(ref.dropFirst(11)) }
@@ -75,22 +75,6 @@ package struct CircleCIWorkflowAdapter: WebhookAdapter {
             commitMessage: vcs?.commit?.subject)
         return .build(deliveryID: deliveryID, event: event)
     }
-
-    /// `https://github.com/org/app(.git)` or `git@host:org/app(.git)` → `org/app`.
-    static func repositoryPath(_ remote: String) -> String? {
-        var text = remote
-        if text.hasSuffix(".git") { text.removeLast(4) }
-        if let url = URL(string: text), url.scheme != nil, url.host != nil {
-            let path = url.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            return path.isEmpty ? nil : path
-        }
-        if let colon = text.firstIndex(of: ":") {
-            let path = text[text.index(after: colon)...].trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            return path.isEmpty ? nil : path
-        }
-        return nil
-    }
-
     /// An open map: unknown fields are ignored, everything but `id` and `type` is optional so other
     /// event types still decode far enough to be acknowledged.
     struct Payload: Decodable {
