@@ -71,6 +71,14 @@ struct ConfigLoaderTests {
         }
     }
 
+    @Test func readsTheGitHubBotLoginForAppTokens() throws {
+        let yaml = validConfig.replacingOccurrences(
+            of: "    token: ${GITHUB_TOKEN}\n", with: "    token: ${GITHUB_TOKEN}\n    login: slipway-app[bot]\n")
+        let config = try ConfigLoader.parse(yaml: yaml, file: "slipway.yml")
+        #expect(config.sources.github?.login == "slipway-app[bot]")
+        #expect(try ConfigLoader.parse(yaml: validConfig, file: "slipway.yml").sources.github?.login == nil)
+    }
+
     @Test func reportsUnknownStoreTypeWithLine() {
         let yaml = validConfig.replacingOccurrences(of: "type: google-play", with: "type: google-plya")
         let found = diagnostics(yaml)

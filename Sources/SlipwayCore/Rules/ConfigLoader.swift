@@ -127,7 +127,7 @@ package enum ConfigLoader {
         else { return sources }
         if let github = entries["github"] {
             if let fields = reader.entries(
-                github.value, in: "sources.github", allowed: ["webhook_secret", "token", "api_url"])
+                github.value, in: "sources.github", allowed: ["webhook_secret", "token", "api_url", "login"])
             {
                 let secret = require(fields, "webhook_secret", in: "sources.github", at: github.value, reader: &reader)
                     .flatMap { reader.secretReference($0, "sources.github.webhook_secret") }
@@ -137,6 +137,9 @@ package enum ConfigLoader {
                     var source = GitHubSource(webhookSecret: secret, token: token)
                     if let n = fields["api_url"]?.value, let v = reader.url(n, "sources.github.api_url") {
                         source.apiURL = v
+                    }
+                    if let n = fields["login"]?.value, let v = reader.string(n, "sources.github.login") {
+                        source.login = v
                     }
                     sources.github = source
                 }

@@ -75,6 +75,9 @@ package struct GitHubSource: Sendable, Equatable {
     package var token: SecretReference
     /// `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server.
     package var apiURL: String = "https://api.github.com"
+    /// The token's own login (`my-app[bot]`). Needed for GitHub App installation tokens, which
+    /// cannot call `GET /user`; Slipway finds its PR comment by marker *and* this author.
+    package var login: String?
 }
 
 /// The generic signed hook: Standard Webhooks signing (`webhook-id`, `webhook-timestamp`,

@@ -111,7 +111,8 @@ package struct SlipwayRuntime: Sendable {
                 httpClient: httpClient, gitHubAPIURL: gitHubAPI, gitHubToken: gitHubToken,
                 allowedHosts: config.sources.generic?.allowedArtifactHosts ?? [], logger: logger, ci: ci)
             let gitHubReporter = gitHubToken.map {
-                GitHubReporter(httpClient: httpClient, apiURL: gitHubAPI, token: $0, logger: logger)
+                GitHubReporter(
+                    httpClient: httpClient, apiURL: gitHubAPI, token: $0, logger: logger, login: config.sources.github?.login)
             }
             let notifiers: [String: any Notifier]
             do {
