@@ -233,6 +233,12 @@ struct TestWorld: Sendable {
         return (Int(response.status.code), json)
     }
 
+    func sendText(_ url: String) async throws -> (status: Int, text: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 4 << 20)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
     func getJSON(_ url: String) async throws -> (status: Int, json: [String: Any]) {
         try await send(HTTPClientRequest(url: url))
     }

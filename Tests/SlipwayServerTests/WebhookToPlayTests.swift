@@ -37,6 +37,17 @@ struct WebhookToPlayTests {
                 #expect(body.contains(uploads.first?.downloadURL ?? "<no upload>"))
                 #expect(body.contains("<!-- slipway:build github:acme/app#\(runID).1 -->"))
                 #expect(!body.contains(TestWorld.gitHubToken))
+
+                let dashboard = try await world.sendText(server + "/")
+                #expect(dashboard.status == 200)
+                #expect(dashboard.text.contains(id))
+                let page = try await world.sendText(server + "/deliveries/\(id)")
+                #expect(page.status == 200)
+                #expect(page.text.contains("Install from Play"))
+                #expect(!page.text.contains(TestWorld.gitHubToken))
+                #expect(try await world.sendText(server + "/readyz").status == 200)
+                let metrics = try await world.sendText(server + "/metrics")
+                #expect(metrics.text.contains(#"slipway_webhooks_total{source="github",outcome="accepted"} 1"#))
             }
         }
     }
