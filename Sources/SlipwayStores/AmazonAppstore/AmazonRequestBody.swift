@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import NIOCore
-import NIOFileSystem
 
 /// What an App Submission API request carries. Files are streamed from disk on every attempt,
 /// never read into memory.
@@ -40,61 +39,9 @@ enum AmazonRequestBody: Sendable {
                 string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(safeName)\"\r\n"
                     + "Content-Type: \(contentType)\r\n\r\n")
             let suffix = ByteBuffer(string: "\r\n--\(boundary)--\r\n")
-            let total = Int64(prefix.readableBytes) + size + Int64(suffix.readableBytes)
-            do {
-                return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-                    let chunks = handle.readChunks(in: 0..<size, chunkLength: .mebibytes(1))
-                    let stream = MultipartFileStream(prefix: prefix, chunks: chunks, suffix: suffix)
-                    do {
-                        return try await send(
-                            .stream(stream, length: .known(total)), "multipart/form-data; boundary=\(boundary)")
-                    } catch {
-                        throw PassThrough(error: error)
-                    }
-                }
-            } catch let passed as PassThrough {
-                throw passed.error
-            } catch {
-                throw ArtifactFileError(path: path, reason: "\(error)")
+            return try await FileUploadBody.withStreamingBody(path: path, range: 0..<size, prefix: prefix, suffix: suffix) {
+                try await send($0, "multipart/form-data; boundary=\(boundary)")
             }
         }
-    }
-
-    private struct PassThrough: Error {
-        var error: any Error
-    }
-}
-
-/// A multipart prefix, the file's chunks, then the closing delimiter, as one byte stream.
-struct MultipartFileStream: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-
-    let prefix: ByteBuffer
-    let chunks: FileChunks
-    let suffix: ByteBuffer
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var stage = 0
-        let prefix: ByteBuffer
-        var chunks: FileChunks.AsyncIterator
-        let suffix: ByteBuffer
-
-        mutating func next() async throws -> ByteBuffer? {
-            switch stage {
-            case 0:
-                stage = 1
-                return prefix
-            case 1:
-                if let chunk = try await chunks.next() { return chunk }
-                stage = 2
-                return suffix
-            default:
-                return nil
-            }
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(prefix: prefix, chunks: chunks.makeAsyncIterator(), suffix: suffix)
     }
 }

@@ -1,7 +1,6 @@
 package import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOFileSystem
 
 /// A `multipart/form-data` body whose file part streams from disk: the text fields and the file
 /// part's header go first, then the file in chunks, then the closing boundary. Its length is
@@ -43,74 +42,13 @@ package struct AppliveryMultipartBody: Sendable {
     package func withStreamingBody<Result: Sendable>(
         path: String, readChunkBytes: Int64 = 1024 * 1024, _ body: (HTTPClientRequest.Body) async throws -> Result
     ) async throws -> Result {
-        do {
-            return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-                let chunks = handle.readChunks(in: 0..<fileSize, chunkLength: .bytes(readChunkBytes))
-                let parts = MultipartParts(preamble: preamble, file: chunks, epilogue: epilogue)
-                do {
-                    return try await body(.stream(parts, length: .known(contentLength)))
-                } catch {
-                    throw CallerFailure(error: error)
-                }
-            }
-        } catch let failure as CallerFailure {
-            throw failure.error
-        } catch {
-            throw ArtifactFileError(path: path, reason: "\(error)")
-        }
+        try await FileUploadBody.withStreamingBody(
+            path: path, range: 0..<fileSize, prefix: preamble, suffix: epilogue, readChunkBytes: readChunkBytes, body)
     }
 
     /// Quotes a name for `Content-Disposition`: `"` and line breaks are percent-encoded, as browsers do.
     static func quoted(_ name: String) -> String {
         name.replacingOccurrences(of: "\"", with: "%22").replacingOccurrences(of: "\r", with: "%0D")
             .replacingOccurrences(of: "\n", with: "%0A")
-    }
-}
-
-/// Keeps the caller's errors apart from errors of opening and closing the file.
-private struct CallerFailure: Error {
-    var error: any Error
-}
-
-/// Preamble bytes, the file's chunks, then the epilogue bytes, as one async sequence.
-struct MultipartParts<FileChunks: AsyncSequence & Sendable>: AsyncSequence, Sendable
-where FileChunks.Element == ByteBuffer {
-    typealias Element = ByteBuffer
-
-    let preamble: ByteBuffer
-    let file: FileChunks
-    let epilogue: ByteBuffer
-
-    func makeAsyncIterator() -> Iterator {
-        Iterator(preamble: preamble, file: file.makeAsyncIterator(), epilogue: epilogue)
-    }
-
-    struct Iterator: AsyncIteratorProtocol {
-        enum Phase { case preamble, file, done }
-
-        let preamble: ByteBuffer
-        var file: FileChunks.AsyncIterator
-        let epilogue: ByteBuffer
-        var phase = Phase.preamble
-
-        init(preamble: ByteBuffer, file: FileChunks.AsyncIterator, epilogue: ByteBuffer) {
-            self.preamble = preamble
-            self.file = file
-            self.epilogue = epilogue
-        }
-
-        mutating func next() async throws -> ByteBuffer? {
-            switch phase {
-            case .preamble:
-                phase = .file
-                return preamble
-            case .file:
-                if let chunk = try await file.next() { return chunk }
-                phase = .done
-                return epilogue
-            case .done:
-                return nil
-            }
-        }
     }
 }

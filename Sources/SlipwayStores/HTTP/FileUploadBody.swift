@@ -1,5 +1,6 @@
 package import AsyncHTTPClient
-import NIOFileSystem
+package import NIOCore
+package import NIOFileSystem
 
 /// Streams a file, or a byte range of it, as a request body without holding it in memory.
 ///
@@ -21,16 +22,33 @@ package enum FileUploadBody {
     }
 
     /// Opens `path`, hands `body` a request body that streams `range` of it (`length: .known`), and
-    /// closes the file when `body` returns. Errors opening the file come out as `ArtifactFileError`.
+    /// closes the file when `body` returns. `prefix` and `suffix` go before and after the file's
+    /// bytes (a multipart part's header and the closing boundary). Errors opening the file come out
+    /// as `ArtifactFileError`.
     package static func withStreamingBody<Result: Sendable>(
+        path: String, range: Range<Int64>, prefix: ByteBuffer = ByteBuffer(), suffix: ByteBuffer = ByteBuffer(),
+        readChunkBytes: Int64 = 1024 * 1024, _ body: (HTTPClientRequest.Body) async throws -> Result
+    ) async throws -> Result {
+        try await withFileChunks(path: path, range: range, readChunkBytes: readChunkBytes) { chunks in
+            let length = Int64(prefix.readableBytes) + (range.upperBound - range.lowerBound) + Int64(suffix.readableBytes)
+            if prefix.readableBytes == 0 && suffix.readableBytes == 0 {
+                return try await body(.stream(chunks, length: .known(length)))
+            }
+            return try await body(.stream(FramedChunks(prefix: prefix, chunks: chunks, suffix: suffix), length: .known(length)))
+        }
+    }
+
+    /// Opens `path` and hands `body` the chunks of `range`, for bodies that transform the bytes on
+    /// the way (base64). The file is closed when `body` returns; only errors of opening and closing
+    /// it become `ArtifactFileError`, the caller's own errors pass through unchanged.
+    package static func withFileChunks<Result: Sendable>(
         path: String, range: Range<Int64>, readChunkBytes: Int64 = 1024 * 1024,
-        _ body: (HTTPClientRequest.Body) async throws -> Result
+        _ body: (FileChunks) async throws -> Result
     ) async throws -> Result {
         do {
             return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-                let chunks = handle.readChunks(in: range, chunkLength: .bytes(readChunkBytes))
                 do {
-                    return try await body(.stream(chunks, length: .known(range.upperBound - range.lowerBound)))
+                    return try await body(handle.readChunks(in: range, chunkLength: .bytes(readChunkBytes)))
                 } catch {
                     throw FailureInsideBody(error: error)
                 }
@@ -39,6 +57,42 @@ package enum FileUploadBody {
             throw failure.error
         } catch {
             throw ArtifactFileError(path: path, reason: "\(error)")
+        }
+    }
+}
+
+/// `prefix`, the file's chunks, then `suffix`, as one byte stream.
+struct FramedChunks<Chunks: AsyncSequence & Sendable>: AsyncSequence, Sendable where Chunks.Element == ByteBuffer {
+    typealias Element = ByteBuffer
+
+    let prefix: ByteBuffer
+    let chunks: Chunks
+    let suffix: ByteBuffer
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(prefix: prefix, chunks: chunks.makeAsyncIterator(), suffix: suffix)
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        enum Phase { case prefix, chunks, done }
+
+        let prefix: ByteBuffer
+        var chunks: Chunks.AsyncIterator
+        let suffix: ByteBuffer
+        var phase = Phase.prefix
+
+        mutating func next() async throws -> ByteBuffer? {
+            switch phase {
+            case .prefix:
+                phase = .chunks
+                return prefix
+            case .chunks:
+                if let chunk = try await chunks.next() { return chunk }
+                phase = .done
+                return suffix
+            case .done:
+                return nil
+            }
         }
     }
 }

@@ -56,20 +56,13 @@ struct IgniteUploadBody: Sendable {
     func withStreamingBody<Result: Sendable>(
         path: String, readChunkBytes: Int64 = 1024 * 1024, _ body: (HTTPClientRequest.Body) async throws -> Result
     ) async throws -> Result {
-        do {
-            return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-                let chunks = handle.readChunks(in: 0..<fileSize, chunkLength: .bytes(readChunkBytes))
-                let parts = IgniteBodyParts(preamble: preamble, file: chunks, base64: base64, epilogue: epilogue)
-                do {
-                    return try await body(.stream(parts, length: .known(contentLength)))
-                } catch {
-                    throw CallerFailure(error: error)
-                }
-            }
-        } catch let failure as CallerFailure {
-            throw failure.error
-        } catch {
-            throw ArtifactFileError(path: path, reason: "\(error)")
+        if !base64 {
+            return try await FileUploadBody.withStreamingBody(
+                path: path, range: 0..<fileSize, prefix: preamble, suffix: epilogue, readChunkBytes: readChunkBytes, body)
+        }
+        return try await FileUploadBody.withFileChunks(path: path, range: 0..<fileSize, readChunkBytes: readChunkBytes) { chunks in
+            let parts = IgniteBodyParts(preamble: preamble, file: chunks, base64: base64, epilogue: epilogue)
+            return try await body(.stream(parts, length: .known(contentLength)))
         }
     }
 
@@ -78,11 +71,6 @@ struct IgniteUploadBody: Sendable {
         name.replacingOccurrences(of: "\"", with: "%22").replacingOccurrences(of: "\r", with: "%0D")
             .replacingOccurrences(of: "\n", with: "%0A")
     }
-}
-
-/// Keeps the caller's errors apart from errors of opening and closing the file.
-private struct CallerFailure: Error {
-    var error: any Error
 }
 
 /// Preamble, the file's chunks (base64-encoded when asked, carrying 0–2 bytes between chunks so
