@@ -36,9 +36,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "SlipwayIntake",
+            name: "SlipwayHTTP",
             dependencies: [
                 "SlipwayCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SlipwayIntake",
+            dependencies: [
+                "SlipwayCore", "SlipwayHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
@@ -50,7 +61,7 @@ let package = Package(
         .target(
             name: "SlipwayStores",
             dependencies: [
-                "SlipwayCore",
+                "SlipwayCore", "SlipwayHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -63,7 +74,7 @@ let package = Package(
         .target(
             name: "SlipwayReport",
             dependencies: [
-                "SlipwayCore",
+                "SlipwayCore", "SlipwayHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
@@ -84,8 +95,9 @@ let package = Package(
         .target(
             name: "SlipwayServer",
             dependencies: [
-                "SlipwayCore", "SlipwayIntake", "SlipwayStores", "SlipwayReport", "SlipwayQueue",
+                "SlipwayCore", "SlipwayIntake", "SlipwayStores", "SlipwayReport", "SlipwayQueue", "SlipwayHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -121,6 +133,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SlipwayHTTPTests",
+            dependencies: [
+                "SlipwayHTTP", "SlipwayFakes",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SlipwayCoreTests",
             dependencies: ["SlipwayCore"],
             swiftSettings: swiftSettings
@@ -148,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "SlipwayIntakeTests",
             dependencies: [
-                "SlipwayCore", "SlipwayIntake", "SlipwayFakes",
+                "SlipwayCore", "SlipwayIntake", "SlipwayFakes", "SlipwayHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -168,7 +191,7 @@ let package = Package(
             name: "SlipwayServerTests",
             dependencies: [
                 "SlipwayCore", "SlipwayIntake", "SlipwayStores", "SlipwayReport", "SlipwayQueue",
-                "SlipwayServer", "SlipwayFakes",
+                "SlipwayServer", "SlipwayFakes", "SlipwayHTTP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

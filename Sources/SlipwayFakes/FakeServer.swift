@@ -14,6 +14,7 @@ package enum FakeServer {
         _ router: Router<Context>,
         name: String,
         logLevel: Logger.Level = .critical,
+        host: String = "127.0.0.1",
         body: (String) async throws -> T
     ) async throws -> T where Context.Source == ApplicationRequestContextSource {
         var logger = Logger(label: "fake.\(name)")
@@ -21,7 +22,7 @@ package enum FakeServer {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "fake-\(name)"),
+            configuration: .init(address: .hostname(host, port: 0), serverName: "fake-\(name)"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
@@ -36,7 +37,7 @@ package enum FakeServer {
                 throw FakeServerError.didNotStart(name)
             }
             do {
-                let result = try await body("http://127.0.0.1:\(port)")
+                let result = try await body("http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
                 group.cancelAll()
                 return result
             } catch {

@@ -56,6 +56,10 @@ package protocol JobStore: Sendable {
     func saveReportReference(deliveryID: String, key: String, value: String) async throws
 
     /// True when the database answers; `/readyz` uses it.
+    /// The value stored under `name`, or — the first time any replica asks — `candidate`, stored.
+    /// Every replica gets the same answer (the session-signing key when the config sets none).
+    func sharedValue(named name: String, orStore candidate: String) async throws -> String
+
     func ping() async -> Bool
 
     /// Closes connections. The store is unusable afterwards.

@@ -5,21 +5,41 @@ import NIOCore
 import UnixSignals
 import ServiceLifecycle
 import SlipwayCore
+import SlipwayHTTP
 import SlipwayQueue
 
 /// The running server: the Hummingbird app (webhooks, dashboard, JSON API, health, metrics) and the
 /// job worker, as services of one group, so SIGTERM stops taking webhooks and drains running
 /// deliveries before the process exits.
+///
+/// With `server.admin_listen`, a second app serves the dashboard, API and metrics on that address,
+/// and the public port serves only webhooks and health checks.
 package enum SlipwayHTTPServer {
+    /// Which routes a listener serves.
+    package enum Listener: Sendable {
+        /// Everything (no admin listener configured).
+        case all
+        /// Webhooks and health checks only.
+        case publicOnly
+        /// Dashboard, API, metrics, sign-in and health checks.
+        case admin
+    }
+
     /// Builds the routes. Separate from `run` so tests can drive the router in-process.
-    package static func buildRouter(runtime: SlipwayRuntime, wakeWorker: @escaping @Sendable () -> Void) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    package static func buildRouter(
+        runtime: SlipwayRuntime, listener: Listener = .all, limiter: FailureLimiter = FailureLimiter(),
+        wakeWorker: @escaping @Sendable () -> Void
+    ) -> Router<SlipwayRequestContext> {
+        let router = Router(context: SlipwayRequestContext.self)
+        router.add(middleware: AccessMiddleware(policy: runtime.access))
         let reporter = runtime.reporter
-        WebhookController(
-            config: runtime.config, adapters: runtime.adapters, jobStore: runtime.jobStore, metrics: runtime.metrics,
-            wakeWorker: wakeWorker, dashboardURL: { reporter.dashboardURL(deliveryID: $0) }, now: { Date() }
-        ).addRoutes(to: router)
-        DashboardController(jobStore: runtime.jobStore).addRoutes(to: router)
+        if listener != .admin {
+            WebhookController(
+                config: runtime.config, adapters: runtime.adapters, jobStore: runtime.jobStore, metrics: runtime.metrics,
+                limiter: limiter, wakeWorker: wakeWorker, dashboardURL: { reporter.dashboardURL(deliveryID: $0) },
+                now: { Date() }
+            ).addRoutes(to: router)
+        }
         router.get("/healthz") { _, _ in
             jsonResponse(.ok, ["status": "ok"])
         }
@@ -28,6 +48,10 @@ package enum SlipwayHTTPServer {
                 ? jsonResponse(.ok, ["status": "ready"])
                 : jsonResponse(.serviceUnavailable, ["status": "database unreachable"])
         }
+        guard listener != .publicOnly else { return router }
+        LoginController(access: runtime.access, limiter: limiter).addRoutes(to: router)
+        GitHubSignInController(access: runtime.access, http: OutboundHTTP(client: runtime.httpClient)).addRoutes(to: router)
+        DashboardController(jobStore: runtime.jobStore, access: runtime.access).addRoutes(to: router)
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -36,22 +60,36 @@ package enum SlipwayHTTPServer {
         return router
     }
 
-    /// Serves until cancelled or signalled. `onListening` gets the bound port (useful with port 0).
+    /// Serves until cancelled or signalled. `onListening` gets the bound port (useful with port 0),
+    /// `onAdminListening` the admin listener's.
     package static func run(
         runtime: SlipwayRuntime, options: SlipwayRuntime.Options = .init(), host: String? = nil, port: Int? = nil,
-        handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        adminPort: Int? = nil, handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onAdminListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let worker = JobWorker(
             store: runtime.jobStore, handler: MeteredHandler(inner: runtime.processor, metrics: runtime.metrics),
             workerID: options.workerID, concurrency: runtime.config.server.workers, lease: options.workerLease,
             pollInterval: options.workerPollInterval, logger: runtime.logger)
-        let router = buildRouter(runtime: runtime, wakeWorker: { worker.wake() })
+        let limiter = FailureLimiter()
+        var services: [any Service] = [worker]
+        let admin = runtime.config.server.adminListen
+        if let admin {
+            let adminApp = Application(
+                router: buildRouter(runtime: runtime, listener: .admin, limiter: limiter, wakeWorker: { worker.wake() }),
+                configuration: .init(address: .hostname(admin.host, port: adminPort ?? admin.port), serverName: "slipway-admin"),
+                onServerRunning: { channel in await onAdminListening(channel.localAddress?.port ?? 0) },
+                logger: runtime.logger)
+            services.append(adminApp)
+        }
+        let router = buildRouter(
+            runtime: runtime, listener: admin == nil ? .all : .publicOnly, limiter: limiter, wakeWorker: { worker.wake() })
         let app = Application(
             router: router,
             configuration: .init(
                 address: .hostname(host ?? runtime.config.server.host, port: port ?? runtime.config.server.port),
                 serverName: "slipway"),
-            services: [worker],
+            services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: runtime.logger)
         try await app.runService(gracefulShutdownSignals: handleSignals ? [UnixSignal.sigterm, .sigint] : [])

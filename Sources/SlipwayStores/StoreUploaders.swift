@@ -2,6 +2,7 @@ package import AsyncHTTPClient
 package import Foundation
 package import Logging
 package import SlipwayCore
+package import SlipwayHTTP
 
 /// Builds the uploader for a configured store: resolves its secrets, checks them, and picks the
 /// client for its type. Called once per store at startup (and by `slipway deliver`), so a missing
@@ -15,7 +16,7 @@ package enum StoreUploaders {
     /// - Throws: `StoreConfigurationError`, naming the store and the reference, never the secret.
     package static func make(
         _ definition: StoreDefinition, environment: [String: String], baseDirectory: URL?, httpClient: HTTPClient,
-        retryPolicy: RetryPolicy = .default, logger: Logger
+        retryPolicy: RetryPolicy = .default, network: PrivateNetworkPolicy = .strict, logger: Logger
     ) throws -> any StoreUploader {
         switch definition.settings {
         case .googlePlay(let settings):
@@ -45,7 +46,8 @@ package enum StoreUploaders {
                 "Google Play store ready",
                 metadata: ["store": "\(definition.name)", "serviceAccount": "\(key.clientEmail)"])
             return GooglePlayInternalSharing(
-                definition: definition, settings: settings, key: key, httpClient: httpClient, retryPolicy: retryPolicy)
+                definition: definition, settings: settings, key: key, httpClient: httpClient, retryPolicy: retryPolicy,
+                network: network)
         case .applivery(let settings):
             return try AppliveryDistribution.make(
                 definition, settings: settings, environment: environment, baseDirectory: baseDirectory,
@@ -53,7 +55,7 @@ package enum StoreUploaders {
         case .buildUploads(let settings):
             return try ProductScienceBuildUpload.make(
                 definition, settings: settings, environment: environment, baseDirectory: baseDirectory,
-                httpClient: httpClient, retryPolicy: retryPolicy, logger: logger)
+                httpClient: httpClient, retryPolicy: retryPolicy, network: network, logger: logger)
         case .ignite(let settings):
             return try IgniteAppManagement.make(
                 definition, settings: settings, environment: environment, baseDirectory: baseDirectory,

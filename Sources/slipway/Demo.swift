@@ -30,8 +30,9 @@ struct Demo: AsyncParsableCommand {
         let sha = "9fceb02d0ae598e95dc970b74767f19372d61af8"
         let runID: Int64 = 31_337
         let token = "ghs_demo_\(UUID().uuidString.prefix(8))"
+        let apiToken = "demo-\(UUID().uuidString.prefix(12))"
         let environment = [
-            "GITHUB_TOKEN": token, "GITHUB_WEBHOOK_SECRET": "demo-webhook-secret",
+            "GITHUB_TOKEN": token, "GITHUB_WEBHOOK_SECRET": "demo-webhook-secret", "SLIPWAY_API_TOKEN": apiToken,
         ]
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-demo-\(UUID().uuidString.prefix(8))")
@@ -73,7 +74,7 @@ struct Demo: AsyncParsableCommand {
                         }
                         var iterator = ports.makeAsyncIterator()
                         let server = "http://127.0.0.1:\(await iterator.next() ?? 0)"
-                        step("Slipway is serving at \(server)")
+                        step("Slipway is serving at \(server) (dashboard sign-in token: \(apiToken))")
                         print(Self.indent(Explain_explanation(config: config, repository: repository)))
 
                         step("GitHub Actions finished run \(runID) for PR #7; its webhook arrives at \(server)/webhooks/github")
@@ -126,6 +127,11 @@ struct Demo: AsyncParsableCommand {
           database: sqlite:\(folder.path)/slipway.db
           data_dir: \(folder.path)/artifacts
           public_url: http://localhost:8080\(templates.map { "\n  templates: \($0)" } ?? "")
+          access:
+            api_tokens: ["${SLIPWAY_API_TOKEN}"]
+          outbound:
+            # The fakes listen on loopback, which URLs named by webhooks may not reach unless allowed.
+            allow_private_networks: [127.0.0.0/8]
         sources:
           github:
             webhook_secret: ${GITHUB_WEBHOOK_SECRET}

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Logging
 import SlipwayFakes
+import SlipwayHTTP
 import Testing
 
 @testable import SlipwayCore
@@ -12,6 +13,8 @@ import Testing
 struct ArtifactFetcherTests {
     static let token = "ghs_fetch_test_token"
     static let apk = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) })
+    /// The fakes listen on loopback, which URLs from webhooks may reach only when allowed.
+    static let loopback = PrivateNetworkPolicy(allowed: [NetworkRange("127.0.0.0/8")!, NetworkRange("::1")!])
 
     static func sha(_ data: Data) -> String {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
@@ -20,19 +23,17 @@ struct ArtifactFetcherTests {
     @discardableResult
     func withFetcher<T: Sendable>(
         github: FakeGitHub, token: String = ArtifactFetcherTests.token, allowedHosts: [String] = [],
-        followRedirects: Bool = true, body: (ArtifactFetcher, URL, String) async throws -> T
+        network: PrivateNetworkPolicy = ArtifactFetcherTests.loopback, body: (ArtifactFetcher, URL, String) async throws -> T
     ) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fetch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(redirectConfiguration: followRedirects ? .follow(max: 5, allowCycles: false) : .disallow))
+        let client = OutboundHTTP.makeSharedClient()
         do {
             let result = try await github.run { api in
                 let fetcher = ArtifactFetcher(
                     httpClient: client, gitHubAPIURL: api, gitHubToken: Secret(token), allowedHosts: allowedHosts,
-                    logger: Logger(label: "test"))
+                    logger: Logger(label: "test"), network: network)
                 return try await body(fetcher, folder, api)
             }
             try await client.shutdown()
@@ -142,7 +143,7 @@ struct ArtifactFetcherTests {
                 #expect(artifact.size == Int64(Self.apk.count))
             }
             try await withFetcher(github: github, allowedHosts: ["artifacts.example.com"]) { fetcher, folder, _ in
-                await #expect(throws: ArtifactFetchError.hostNotAllowed("127.0.0.1")) {
+                await #expect(throws: ArtifactFetchError.hostNotAllowed(host: "127.0.0.1", setting: "sources.generic.allowed_artifact_hosts")) {
                     try await fetcher.fetch(.url(base + "/files/app-release.apk"), selecting: try selector("**/*.apk"), into: folder)
                 }
             }
@@ -187,7 +188,7 @@ struct ArtifactFetcherTests {
     @Test func aClientThatDoesNotFollowRedirectsStillKeepsTheTokenAwayFromBlobStorage() async throws {
         let github = FakeGitHub(token: Self.token)
         await github.addRun(repository: "acme/app", runID: 7, artifacts: ["app": ["app.apk": Self.apk]])
-        try await withFetcher(github: github, followRedirects: false) { fetcher, folder, _ in
+        try await withFetcher(github: github) { fetcher, folder, _ in
             let artifact = try await fetcher.fetch(
                 .githubRun(repository: "acme/app", runID: 7), selecting: try selector("app/*.apk"), into: folder)
             #expect(artifact.sha256 == Self.sha(Self.apk))
@@ -215,9 +216,9 @@ struct ArtifactFetcherTests {
         try await host.run { base in
             let elsewhere = base.replacingOccurrences(of: "127.0.0.1", with: "localhost")
             await host.redirect(path: "/go/app.apk", to: elsewhere + "/files/app.apk")
-            try await withFetcher(github: FakeGitHub(token: Self.token), allowedHosts: ["127.0.0.1"], followRedirects: false) {
+            try await withFetcher(github: FakeGitHub(token: Self.token), allowedHosts: ["127.0.0.1"]) {
                 fetcher, folder, _ in
-                await #expect(throws: ArtifactFetchError.hostNotAllowed("localhost")) {
+                await #expect(throws: ArtifactFetchError.hostNotAllowed(host: "localhost", setting: "sources.generic.allowed_artifact_hosts")) {
                     try await fetcher.fetch(.url(base + "/go/app.apk"), selecting: try selector("**/*.apk"), into: folder)
                 }
             }

@@ -237,6 +237,18 @@ struct JobStoreConformanceTests {
         }
     }
 
+    @Test("a shared value is stored by the first caller and returned unchanged to every later one", arguments: StoreKind.available)
+    func sharedValueFirstWriterWins(kind: StoreKind) async throws {
+        try await TestDatabase(kind).with { store in
+            let first = try await store.sharedValue(named: "session-key", orStore: "first")
+            let second = try await store.sharedValue(named: "session-key", orStore: "second")
+            let other = try await store.sharedValue(named: "other", orStore: "x")
+            #expect(first == "first")
+            #expect(second == "first")
+            #expect(other == "x")
+        }
+    }
+
     @Test("recent deliveries come newest first, with their state", arguments: StoreKind.available)
     func recentDeliveriesNewestFirst(kind: StoreKind) async throws {
         try await TestDatabase(kind).with { store in

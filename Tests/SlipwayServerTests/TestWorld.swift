@@ -37,12 +37,15 @@ struct TestWorld: Sendable {
     static let gitlabWebhookToken = "gitlab-hook-token-42"
     static let gitlabToken = "glpat-test-token-0123"
     static let slackToken = "xoxb-test-token-0123"
+    /// The API token the tests read the dashboard, API and metrics with.
+    static let apiToken = "slipway-api-token-for-tests"
 
     var environment: [String: String] {
         [
             "GITHUB_TOKEN": Self.gitHubToken, "GITHUB_WEBHOOK_SECRET": Self.webhookSecret,
             "SLIPWAY_GENERIC_SECRET": Self.genericSecret, "APPLIVERY_APP_TOKEN": Self.appliveryToken,
             "GITLAB_WEBHOOK_TOKEN": Self.gitlabWebhookToken, "GITLAB_TOKEN": Self.gitlabToken, "SLACK_BOT_TOKEN": Self.slackToken,
+            "SLIPWAY_API_TOKEN": Self.apiToken,
         ]
     }
 
@@ -83,6 +86,10 @@ struct TestWorld: Sendable {
                           public_url: http://slipway.test
                           max_webhook_bytes: 4096
                           templates: \(repositoryRoot.appendingPathComponent("templates").path)
+                          access:
+                            api_tokens: ["${SLIPWAY_API_TOKEN}"]
+                          outbound:
+                            allow_private_networks: [127.0.0.0/8]
                         sources:
                           github:
                             webhook_secret: ${GITHUB_WEBHOOK_SECRET}
@@ -233,14 +240,21 @@ struct TestWorld: Sendable {
         return (Int(response.status.code), json)
     }
 
+    /// GETs a protected page of the server with the test API token.
     func sendText(_ url: String) async throws -> (status: Int, text: String) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        let response = try await HTTPClient.shared.execute(Self.authorized(url), timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 4 << 20)
         return (Int(response.status.code), String(buffer: body))
     }
 
     func getJSON(_ url: String) async throws -> (status: Int, json: [String: Any]) {
-        try await send(HTTPClientRequest(url: url))
+        try await send(Self.authorized(url))
+    }
+
+    static func authorized(_ url: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Authorization", value: "Bearer \(apiToken)")
+        return request
     }
 
     /// Polls the delivery API until the delivery reaches a final state (done, failed, waiting).

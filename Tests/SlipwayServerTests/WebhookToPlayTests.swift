@@ -109,7 +109,7 @@ struct WebhookToPlayTests {
                 let unknown = try await world.send(.init(url: server + "/webhooks/jenkins"))
                 #expect(unknown.status == 404)
 
-                let metrics = try await world.send(.init(url: server + "/metrics"))
+                let metrics = try await world.sendText(server + "/metrics")
                 #expect(metrics.status == 200)
             }
         }

@@ -92,7 +92,10 @@ package enum ConfigLoader {
 
     private static func readServer(_ node: Node, reader: inout YAMLNodeReader) -> ServerSettings {
         var settings = ServerSettings()
-        let allowed = ["host", "port", "public_url", "database", "data_dir", "max_webhook_bytes", "workers", "templates"]
+        let allowed = [
+            "host", "port", "public_url", "database", "data_dir", "max_webhook_bytes", "workers", "templates",
+            "access", "dashboard", "admin_listen", "outbound",
+        ]
         guard let entries = reader.entries(node, in: "server", allowed: allowed) else { return settings }
         if let n = entries["host"]?.value, let v = reader.string(n, "server.host") { settings.host = v }
         if let n = entries["port"]?.value, let v = reader.int(n, "server.port", range: 0...65535) { settings.port = v }
@@ -113,6 +116,16 @@ package enum ConfigLoader {
         if let n = entries["workers"]?.value, let v = reader.int(n, "server.workers", range: 1...64) { settings.workers = v }
         if let n = entries["templates"]?.value, let v = reader.string(n, "server.templates") {
             settings.templatesDirectory = v
+        }
+        if let n = entries["access"]?.value { readAccess(n, into: &settings.access, reader: &reader) }
+        if let n = entries["dashboard"]?.value { readDashboard(n, into: &settings.access, reader: &reader) }
+        if let n = entries["outbound"]?.value { settings.outbound = readOutbound(n, reader: &reader) }
+        if let n = entries["admin_listen"]?.value, let v = reader.string(n, "server.admin_listen") {
+            if let address = ListenAddress(parsing: v) {
+                settings.adminListen = address
+            } else {
+                reader.error(n, "server.admin_listen must be HOST:PORT, like 127.0.0.1:9090, not \"\(v)\"")
+            }
         }
         return settings
     }

@@ -42,6 +42,12 @@ package struct ServerSettings: Sendable, Equatable {
     package var workers: Int = 2
     /// Folder of Mustache templates overriding the built-in ones.
     package var templatesDirectory: String?
+    /// Who may see the dashboard, API and metrics.
+    package var access = AccessSettings()
+    /// A second listener for dashboard, API and metrics (the public port then serves only webhooks and health).
+    package var adminListen: ListenAddress?
+    /// What external URLs may reach.
+    package var outbound = OutboundSettings()
 
     package init() {}
 }

@@ -10,6 +10,8 @@ package actor FakeArtifactHost {
     private var redirects: [String: String] = [:]
     /// Completed downloads per path.
     package private(set) var downloads: [String: Int] = [:]
+    /// Every request's path and headers (lowercased names), in order: what a redirect carried along.
+    package private(set) var requests: [(path: String, headers: [String: String])] = []
 
     package init() {}
 
@@ -17,20 +19,32 @@ package actor FakeArtifactHost {
         files[path] = data
     }
 
-    /// Makes `path` answer 302 to `target` (another registered path).
+    /// Makes `path` answer 302 to `target` (another registered path, or an absolute URL on another host).
     package func redirect(path: String, to target: String) {
         redirects[path] = target
     }
 
-    package nonisolated func run<T: Sendable>(logLevel: Logger.Level = .critical, body: (String) async throws -> T) async throws -> T {
+    /// - Parameter host: the loopback address to listen on (`127.0.0.2` is another host to the client).
+    package nonisolated func run<T: Sendable>(
+        logLevel: Logger.Level = .critical, host: String = "127.0.0.1", body: (String) async throws -> T
+    ) async throws -> T {
         let router = Router(context: BasicRequestContext.self)
         router.get("**") { request, _ in
-            await self.serve(request.uri.path)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            headers["host"] = request.head.authority  // HTTP types keep Host as the authority
+            return await self.serve(request.uri.path, headers: headers)
         }
-        return try await FakeServer.run(router, name: "artifacts", logLevel: logLevel, body: body)
+        return try await FakeServer.run(router, name: "artifacts", logLevel: logLevel, host: host, body: body)
     }
 
-    private func serve(_ path: String) -> Response {
+    /// Names of the headers any request to this host carried.
+    package var headerNamesSeen: Set<String> {
+        Set(requests.flatMap { $0.headers.keys })
+    }
+
+    private func serve(_ path: String, headers: [String: String]) -> Response {
+        requests.append((path, headers))
         if let target = redirects[path] {
             return Response(status: .found, headers: [.location: target])
         }

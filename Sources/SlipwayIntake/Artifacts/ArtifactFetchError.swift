@@ -11,8 +11,10 @@ package enum ArtifactFetchError: Error, CustomStringConvertible, Equatable {
     case expired(names: [String])
     /// The downloaded file is not a readable zip, or writing it failed.
     case unreadable(String)
-    /// The URL's host is not in `sources.generic.allowed_artifact_hosts`.
-    case hostNotAllowed(String)
+    /// The URL's host is not in the allowlist `setting` (the config key of the source that was used).
+    case hostNotAllowed(host: String, setting: String)
+    /// The guard refused the URL (a private address, an https → http redirect, too many redirects).
+    case refused(step: String, reason: String)
 
     package var description: String {
         switch self {
@@ -28,8 +30,10 @@ package enum ArtifactFetchError: Error, CustomStringConvertible, Equatable {
             "the build's artifacts have expired on the CI (\(names.joined(separator: ", "))); re-run the build"
         case .unreadable(let reason):
             "the artifact could not be read: \(reason)"
-        case .hostNotAllowed(let host):
-            "artifact host \(host) is not in sources.generic.allowed_artifact_hosts"
+        case .hostNotAllowed(let host, let setting):
+            "artifact host \(host) is not in \(setting); add it there if the build's artifacts are served from it"
+        case .refused(let step, let reason):
+            "\(step): \(reason)"
         }
     }
 

@@ -82,7 +82,7 @@ extension ArtifactFetcher {
             }
             let apiHost = URL(string: access.apiURL)?.host?.lowercased()
             guard host == apiHost || access.artifactHosts.contains(where: { host == $0 || host.hasSuffix("." + $0) }) else {
-                throw .hostNotAllowed(host)
+                throw .hostNotAllowed(host: host, setting: "sources.circleci.artifact_hosts")
             }
             guard let kind = ArtifactKind(fileName: item.path) else { throw .unreadable("\(item.path) is not an .apk or .aab") }
             let target = directory.appendingPathComponent(Self.safeFileName(item.path))

@@ -6,6 +6,7 @@ import NIOCore
 import NIOFileSystem
 import NIOHTTP1
 package import SlipwayCore
+package import SlipwayHTTP
 import ZIPFoundation
 
 /// Downloads a build's artifact once, to local disk, computing its SHA-256 while the bytes stream
@@ -15,7 +16,9 @@ import ZIPFoundation
 /// one entry the rule selects is extracted while hashing), a direct URL (streamed to disk), or a
 /// local file (hashed in place, not copied).
 package struct ArtifactFetcher: Sendable {
-    package let httpClient: HTTPClient
+    /// Every request goes through it: credentials stay with their origin, and URLs a webhook, a CI
+    /// or a redirect names cannot reach private networks.
+    package let http: OutboundHTTP
     package let gitHubAPIURL: String
     package let gitHubToken: Secret?
     /// Hosts a direct URL may point at; empty allows any.
@@ -24,11 +27,13 @@ package struct ArtifactFetcher: Sendable {
     /// API URLs and tokens of the other CI systems (GitLab, Bitrise, Buildkite, CircleCI).
     package let ci: CICredentials
 
+    /// - Parameter network: which private ranges external URLs may reach (`server.outbound.allow_private_networks`).
     package init(
         httpClient: HTTPClient, gitHubAPIURL: String, gitHubToken: Secret?, allowedHosts: [String], logger: Logger,
-        ci: CICredentials = CICredentials()
+        ci: CICredentials = CICredentials(), network: PrivateNetworkPolicy = .strict,
+        resolver: any HostResolver = SystemHostResolver()
     ) {
-        self.httpClient = httpClient
+        self.http = OutboundHTTP(client: httpClient, network: network, resolver: resolver)
         self.gitHubAPIURL = gitHubAPIURL.hasSuffix("/") ? String(gitHubAPIURL.dropLast()) : gitHubAPIURL
         self.gitHubToken = gitHubToken
         self.allowedHosts = allowedHosts.map { $0.lowercased() }
@@ -186,7 +191,7 @@ package struct ArtifactFetcher: Sendable {
         guard let url = URL(string: text), let host = url.host?.lowercased() else {
             throw .unreadable("artifact URL is not a URL")
         }
-        if !allowedHosts.isEmpty && !allowedHosts.contains(host) { throw .hostNotAllowed(host) }
+        if !allowedHosts.isEmpty && !allowedHosts.contains(host) { throw .hostNotAllowed(host: host, setting: Self.genericAllowlist) }
         let name = url.lastPathComponent
         guard selector.accepts(name: name) else {
             throw .noMatch(pattern: selector.description, available: [name])
@@ -234,93 +239,89 @@ package struct ArtifactFetcher: Sendable {
         return request
     }
 
-    /// `hint` explains an HTTP error status for the CI asked (GitHub's hints by default).
+    /// `hint` explains an HTTP error status for the CI asked (GitHub's hints by default). `url` is
+    /// built from a configured API base URL.
     func getJSON(
         _ url: String, step: String, headers: [(String, String)] = [], hint: (@Sendable (Int) -> String?)? = nil
     ) async throws(ArtifactFetchError) -> Data {
         let hint = hint ?? Self.hint(status:)
         do {
-            let response = try await httpClient.execute(request(url, authorized: true, headers: headers), timeout: .seconds(60))
-            let body = try await response.body.collect(upTo: 16 << 20)
-            let data = Data(body.readableBytesView)
-            guard response.status.code < 300 else {
-                throw ArtifactFetchError.http(
-                    step: step, status: Int(response.status.code), message: Self.gitHubMessage(data),
-                    hint: hint(Int(response.status.code)))
+            return try await http.withResponse(
+                request(url, authorized: true, headers: headers), trust: trust(of: url), timeout: .seconds(60)
+            ) { response, _ in
+                let body = try await response.body.collect(upTo: 16 << 20)
+                let data = Data(body.readableBytesView)
+                guard response.status.code < 300 else {
+                    throw ArtifactFetchError.http(
+                        step: step, status: Int(response.status.code), message: Self.gitHubMessage(data),
+                        hint: hint(Int(response.status.code)))
+                }
+                return data
             }
-            return data
-        } catch let error as ArtifactFetchError {
-            throw error
         } catch {
-            throw .transport(step: step, reason: Self.describe(error))
+            throw Self.fetchError(error, step: step)
+        }
+    }
+
+    /// `.configured` when `url` is on the origin of a configured API base URL (GitHub's or another
+    /// CI's), `.external` for anything a webhook or a CI's answer named.
+    func trust(of url: String) -> OutboundHTTP.Trust {
+        guard let origin = Origin(url) else { return .external }
+        let configured = [gitHubAPIURL, ci.gitlab?.apiURL, ci.bitrise?.apiURL, ci.buildkite?.apiURL, ci.circleci?.apiURL]
+        return configured.contains { $0.flatMap(Origin.init) == origin } ? .configured : .external
+    }
+
+    static func fetchError(_ error: any Error, step: String) -> ArtifactFetchError {
+        switch error {
+        case let error as ArtifactFetchError: error
+        case let error as OutboundRefusal: .refused(step: step, reason: error.description)
+        default: .transport(step: step, reason: describe(error))
         }
     }
 
     /// Streams `url` into `target`, hashing on the way; the body is never held whole in memory.
     ///
-    /// Redirects: a client configured to follow them drops `Authorization` (and the other
-    /// credential headers) when the redirect leaves the origin — GitHub's and Buildkite's signed
-    /// blob URLs reject it. A client that does not follow them gets the 3xx back, and this method
-    /// follows it itself (at most 5 hops), sending the credentials only while the origin is
-    /// unchanged. With `restrictHosts`, every hop's host must be in `allowedHosts` (a direct URL
-    /// must not be able to bounce the download to an internal host).
+    /// Redirects are followed by `OutboundHTTP` (at most 5 hops): credentials go only to the origin
+    /// they were issued for, and every hop to another origin is checked against the private-network
+    /// rule. With `restrictHosts`, every hop's host must also be in `allowedHosts`.
     func download(
         _ url: String, to target: URL, step: String, authorized: Bool, headers: [(String, String)] = [],
         hint: (@Sendable (Int) -> String?)? = nil, restrictHosts: Bool = false
     ) async throws(ArtifactFetchError) -> (Int64, String) {
+        let allowed = self
         do {
-            var current = url
-            var credentials = true
-            var response = try await httpClient.execute(
-                request(current, authorized: authorized, headers: headers), timeout: .seconds(1800))
-            var hops = 0
-            while (300..<400).contains(response.status.code), let location = response.headers.first(name: "location") {
-                hops += 1
-                guard hops <= 5, let next = URL(string: location, relativeTo: URL(string: current))?.absoluteURL else {
+            return try await http.withResponse(
+                request(url, authorized: authorized, headers: headers), trust: restrictHosts ? .external : trust(of: url),
+                timeout: .seconds(1800),
+                checkHop: { next in if restrictHosts { try allowed.checkAllowed(next) } }
+            ) { response, _ in
+                guard response.status.code < 300 else {
+                    let body = try await response.body.collect(upTo: 1 << 16)
+                    let status = Int(response.status.code)
                     throw ArtifactFetchError.http(
-                        step: step, status: Int(response.status.code), message: "too many or unreadable redirects",
-                        hint: nil)
+                        step: step, status: status, message: Self.gitHubMessage(Data(body.readableBytesView)),
+                        hint: status == 410 ? "the artifact expired; re-run the build" : (hint ?? Self.hint(status:))(status))
                 }
-                if restrictHosts { try checkAllowed(next) }
-                credentials = credentials && Self.sameOrigin(URL(string: current), next)
-                current = next.absoluteString
-                response = try await httpClient.execute(
-                    credentials
-                        ? request(current, authorized: authorized, headers: headers)
-                        : request(current, authorized: false),
-                    timeout: .seconds(1800))
-            }
-            if restrictHosts {
-                for hop in response.history { try checkAllowed(URL(string: hop.request.url)) }
-            }
-            guard response.status.code < 300 else {
-                let body = try await response.body.collect(upTo: 1 << 16)
-                let status = Int(response.status.code)
-                throw ArtifactFetchError.http(
-                    step: step, status: status, message: Self.gitHubMessage(Data(body.readableBytesView)),
-                    hint: status == 410 ? "the artifact expired; re-run the build" : (hint ?? Self.hint(status:))(status))
-            }
-            let body = response.body
-            return try await FileSystem.shared.withFileHandle(
-                forWritingAt: FilePath(target.path), options: .newFile(replaceExisting: true)
-            ) { handle in
-                try await handle.withBufferedWriter(capacity: .mebibytes(1)) { writer in
-                    var hasher = SHA256()
-                    var size: Int64 = 0
-                    for try await buffer in body {
-                        buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                        size += Int64(buffer.readableBytes)
-                        _ = try await writer.write(contentsOf: buffer)
+                let body = response.body
+                return try await FileSystem.shared.withFileHandle(
+                    forWritingAt: FilePath(target.path), options: .newFile(replaceExisting: true)
+                ) { handle in
+                    try await handle.withBufferedWriter(capacity: .mebibytes(1)) { writer in
+                        var hasher = SHA256()
+                        var size: Int64 = 0
+                        for try await buffer in body {
+                            buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                            size += Int64(buffer.readableBytes)
+                            _ = try await writer.write(contentsOf: buffer)
+                        }
+                        return (size, Self.hex(hasher.finalize()))
                     }
-                    return (size, Self.hex(hasher.finalize()))
                 }
             }
-        } catch let error as ArtifactFetchError {
-            throw error
         } catch let error as FileSystemError {
             throw .unreadable("cannot write \(target.path): \(error.code)")
         } catch {
-            throw .transport(step: step, reason: Self.describe(error))
+            throw Self.fetchError(error, step: step)
         }
     }
 
@@ -328,16 +329,12 @@ package struct ArtifactFetcher: Sendable {
     func checkAllowed(_ url: URL?) throws(ArtifactFetchError) {
         guard !allowedHosts.isEmpty else { return }
         let host = url?.host?.lowercased() ?? ""
-        if !allowedHosts.contains(host) { throw .hostNotAllowed(host.isEmpty ? "(none)" : host) }
+        if !allowedHosts.contains(host) {
+            throw .hostNotAllowed(host: host.isEmpty ? "(none)" : host, setting: Self.genericAllowlist)
+        }
     }
 
-    /// Scheme, host and port equal: the rule browsers and AsyncHTTPClient use to keep credentials.
-    static func sameOrigin(_ a: URL?, _ b: URL?) -> Bool {
-        guard let a, let b else { return false }
-        func port(_ url: URL) -> Int? { url.port ?? (url.scheme == "https" ? 443 : url.scheme == "http" ? 80 : nil) }
-        return a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased()
-            && port(a) == port(b)
-    }
+    static let genericAllowlist = "sources.generic.allowed_artifact_hosts"
 
     static func hint(status: Int) -> String? {
         switch status {
@@ -368,17 +365,8 @@ package struct ArtifactFetcher: Sendable {
         return "connection failed (\(type(of: error)))"
     }
 
-    /// A URL without its query string and fragment (signed URLs carry their signature there).
-    static func redacted(_ url: String) -> String {
-        var text = String(url.prefix { $0 != "?" && $0 != "#" })
-        // `https://user:password@host/…`: drop the credentials too.
-        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].range(of: "@"),
-            !text[scheme.upperBound..<at.lowerBound].contains("/")
-        {
-            text.removeSubrange(scheme.upperBound..<at.upperBound)
-        }
-        return text
-    }
+    /// A URL without its query string, fragment and user-info (signed URLs carry their signature there).
+    static func redacted(_ url: String) -> String { redactedURL(url) }
 
     static func safeFileName(_ path: String) -> String {
         let last = path.split(separator: "/").last.map(String.init) ?? "artifact"

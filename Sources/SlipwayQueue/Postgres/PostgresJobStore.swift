@@ -286,6 +286,16 @@ package final class PostgresJobStore: JobStore {
         }
     }
 
+    package func sharedValue(named name: String, orStore candidate: String) async throws -> String {
+        try await run("read a shared value") { client, logger in
+            try await client.query(
+                "INSERT INTO shared_values (name, value) VALUES (\(name), \(candidate)) ON CONFLICT (name) DO NOTHING",
+                logger: logger)
+            let rows = try await client.query("SELECT value FROM shared_values WHERE name = \(name)", logger: logger).collect()
+            return try rows.first?.decode(String.self) ?? candidate
+        }
+    }
+
     // MARK: - Lifecycle
 
     /// Answers within 5 seconds: an unreachable server makes the pool wait for its connect timeout.

@@ -61,6 +61,10 @@ enum PostgresSchema {
                 PRIMARY KEY (delivery_id, key)
             )
             """,
-        ]
+        ],
+        // 2: values every replica shares (the generated session-signing key).
+        [
+            "CREATE TABLE shared_values (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        ],
     ]
 }

@@ -264,6 +264,16 @@ package actor SQLiteJobStore: JobStore {
         }
     }
 
+    package func sharedValue(named name: String, orStore candidate: String) async throws -> String {
+        try await transaction("read a shared value") { db in
+            _ = try await db.query(
+                "INSERT INTO shared_values (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                [.text(name), .text(candidate)])
+            return try await db.query("SELECT value FROM shared_values WHERE name = ?", [.text(name)])
+                .first?.column("value")?.string ?? candidate
+        }
+    }
+
     // MARK: - Lifecycle
 
     package func ping() async -> Bool {

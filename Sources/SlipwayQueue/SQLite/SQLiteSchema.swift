@@ -56,6 +56,10 @@ enum SQLiteSchema {
                 PRIMARY KEY (delivery_id, key)
             )
             """,
-        ]
+        ],
+        // 2: values every replica shares (the generated session-signing key).
+        [
+            "CREATE TABLE shared_values (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        ],
     ]
 }

@@ -2,6 +2,7 @@ package import AsyncHTTPClient
 import Foundation
 package import Logging
 import NIOCore
+import SlipwayHTTP
 import NIOHTTP1
 package import SlipwayCore
 
@@ -150,10 +151,15 @@ package struct GitHubReporter: Sendable {
             let data: Data
             let retryAfter: Duration?
             do {
-                let response = try await httpClient.execute(request, timeout: .seconds(30))
-                data = Data(try await response.body.collect(upTo: 8 << 20).readableBytesView)
-                status = Int(response.status.code)
-                retryAfter = Self.retryAfter(response.headers, status: status)
+                (data, status, retryAfter) = try await OutboundHTTP(client: httpClient).withResponse(
+                    request, trust: .configured, timeout: .seconds(30)
+                ) { response, _ in
+                    let status = Int(response.status.code)
+                    return (
+                        Data(try await response.body.collect(upTo: 8 << 20).readableBytesView), status,
+                        Self.retryAfter(response.headers, status: status)
+                    )
+                }
             } catch {
                 if attempt < maxAttempts && !Task.isCancelled {
                     try await pause(backoff(attempt), step: step)

@@ -2,6 +2,7 @@ package import AsyncHTTPClient
 package import Foundation
 package import Logging
 import NIOCore
+import SlipwayHTTP
 package import NIOHTTP1
 
 /// One JSON call to GitLab or a chat service, retried on 429 (waiting for `Retry-After`, or
@@ -77,9 +78,12 @@ package struct ServiceHTTP: Sendable {
             }
             let reply: Reply
             do {
-                let response = try await httpClient.execute(request, timeout: .seconds(30))
-                let data = Data(try await response.body.collect(upTo: 4 << 20).readableBytesView)
-                reply = Reply(status: Int(response.status.code), headers: response.headers, body: data)
+                reply = try await OutboundHTTP(client: httpClient).withResponse(
+                    request, trust: .configured, timeout: .seconds(30)
+                ) { response, _ in
+                    let data = Data(try await response.body.collect(upTo: 4 << 20).readableBytesView)
+                    return Reply(status: Int(response.status.code), headers: response.headers, body: data)
+                }
             } catch {
                 if attempt < maxAttempts {
                     try? await Task.sleep(for: retryDelay * attempt)

@@ -5,21 +5,25 @@ import SlipwayCore
 import SlipwayQueue
 
 /// `GET /` (recent deliveries), `GET /deliveries/{id}` (one delivery, the target of status links),
-/// and the JSON API `GET /api/deliveries[/{id}]`.
+/// and the JSON API `GET /api/deliveries[/{id}]`. All behind `AccessMiddleware`.
 struct DashboardController: Sendable {
     let jobStore: any JobStore
+    let access: AccessPolicy
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/") { _, _ in
+    func addRoutes(to router: Router<SlipwayRequestContext>) {
+        router.get("/") { _, context in
             let records = try await jobStore.recentDeliveries(limit: 50)
-            return html(Self.listPage(records))
+            return html(Pages.page(title: "Slipway deliveries", body: Self.listBody(records), header: header(context), refresh: true))
         }
         router.get("/deliveries/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard let record = try await jobStore.delivery(id: id) else {
-                return html(Self.page(title: "Not found", body: "<p>No delivery \(escape(id)).</p>"), status: .notFound)
+                return html(
+                    Pages.page(title: "Not found", body: "<p>No delivery \(escape(id)).</p>", header: header(context)),
+                    status: .notFound)
             }
-            return html(Self.detailPage(record))
+            return html(
+                Pages.page(title: "Delivery \(record.id)", body: Self.detailBody(record), header: header(context), refresh: true))
         }
         router.get("/api/deliveries") { request, _ in
             let limit = request.uri.queryParameters.get("limit", as: Int.self).map { min(max($0, 1), 500) } ?? 50
@@ -35,7 +39,19 @@ struct DashboardController: Sendable {
         }
     }
 
-    static func listPage(_ records: [DeliveryRecord]) -> String {
+    /// Who is signed in, and the sign-out button (a POST carrying the session's CSRF token).
+    func header(_ context: SlipwayRequestContext) -> String {
+        guard let viewer = context.viewer else { return "" }
+        guard let claims = viewer.session else { return "<span>Viewing as \(escape(viewer.name))</span>" }
+        return """
+            <span>Signed in as <b id="viewer">\(escape(viewer.name))</b></span>\
+            <form class="inline" method="post" action="/logout">\
+            <input type="hidden" name="csrf" value="\(escape(access.sessions.csrfToken(for: claims)))">\
+            <button type="submit" id="sign-out">Sign out</button></form>
+            """
+    }
+
+    static func listBody(_ records: [DeliveryRecord]) -> String {
         var rows = ""
         for record in records {
             let stores = record.results.map { "\(escape($0.store)): \(escape($0.state.rawValue))" }.joined(separator: "<br>")
@@ -50,18 +66,16 @@ struct DashboardController: Sendable {
                 """
         }
         if records.isEmpty { rows = "<tr><td colspan=8>No deliveries yet. Point a CI webhook at /webhooks/github or /webhooks/generic.</td></tr>" }
-        return page(
-            title: "Slipway deliveries",
-            body: """
-                <table><tr><th>Delivery</th><th>Repository</th><th>Branch/tag</th><th>Commit</th><th>PR</th><th>State</th><th>Stores</th><th>Received</th></tr>
+        return """
+                <table id="deliveries"><tr><th>Delivery</th><th>Repository</th><th>Branch/tag</th><th>Commit</th><th>PR</th><th>State</th><th>Stores</th><th>Received</th></tr>
                 \(rows)</table>
-                """)
+                """
     }
 
-    static func detailPage(_ record: DeliveryRecord) -> String {
+    static func detailBody(_ record: DeliveryRecord) -> String {
         var stores = ""
         for result in record.results {
-            let links = result.links.map { "<a href=\"\(escape($0.url))\">\(escape($0.title))</a>" }.joined(separator: " · ")
+            let links = result.links.map { link(escape($0.title), to: $0.url) }.joined(separator: " · ")
             let details = result.details.map { "\(escape($0.label)): <code>\(escape($0.value))</code>" }.joined(separator: "<br>")
             let failure = result.failure.map { "<div class=failed>\(escape($0.description))</div>" } ?? ""
             stores += """
@@ -72,39 +86,32 @@ struct DashboardController: Sendable {
                 """
         }
         let event = record.event
-        return page(
-            title: "Delivery \(record.id)",
-            body: """
+        return """
                 <p><b>\(escape(event.repository))</b> \(escape(event.branch ?? event.tag ?? "")) · <code>\(escape(event.sha))</code>\
                 \(event.pullRequest.map { " · PR #\($0)" } ?? "")\
-                \(event.buildURL.map { " · <a href=\"\(escape($0))\">build</a>" } ?? "")</p>
+                \(event.buildURL.map { " · " + link("build", to: $0) } ?? "")</p>
                 <p>State: <b class="\(escape(record.state.rawValue))">\(escape(record.state.rawValue))</b>\
                 \(record.lastError.map { " — \(escape($0))" } ?? "")</p>
                 <p>Rules: \(escape(record.plan.matchedRules.joined(separator: ", ")))</p>
                 <table><tr><th>Store</th><th>Type</th><th>State</th><th>Summary</th><th>Links</th><th>Details</th></tr>
                 \(stores)</table>
                 <p><a href="/">All deliveries</a> · <a href="/api/deliveries/\(escape(record.id))">JSON</a></p>
-                """)
+                """
     }
 
-    static func page(title: String, body: String) -> String {
-        """
-        <!doctype html><html><head><meta charset="utf-8"><title>\(escape(title))</title>
-        <meta http-equiv="refresh" content="15">
-        <style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}
-        td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}
-        .failed{color:#b00}.succeeded,.done{color:#070}.waiting,.pending,.running,.queued{color:#a60}</style>
-        </head><body><h1>\(escape(title))</h1>
-        \(body)
-        </body></html>
-        """
-    }
 }
 
 func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
     Response(
         status: status, headers: [.contentType: "text/html; charset=utf-8"],
         body: .init(byteBuffer: ByteBuffer(string: text)))
+}
+
+/// A link when `url` is http(s); the text alone otherwise (a webhook could name a `javascript:` URL).
+func link(_ text: String, to url: String) -> String {
+    let lowered = url.lowercased()
+    guard lowered.hasPrefix("https://") || lowered.hasPrefix("http://") else { return text }
+    return "<a href=\"\(escape(url))\" rel=\"noreferrer\">\(text)</a>"
 }
 
 /// Escapes text for HTML element content and attribute values.

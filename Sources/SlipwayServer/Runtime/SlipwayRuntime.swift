@@ -1,10 +1,12 @@
 package import AsyncHTTPClient
 package import Foundation
 package import Logging
+import Crypto
 import NIOCore
 package import SlipwayCore
 package import SlipwayIntake
 package import SlipwayQueue
+import SlipwayHTTP
 import SlipwayReport
 package import SlipwayStores
 
@@ -22,6 +24,8 @@ package struct SlipwayRuntime: Sendable {
     package let fetcher: ArtifactFetcher
     package let reporter: ResultReporter
     package let metrics: SlipwayMetrics
+    /// Who may see the dashboard, API and metrics.
+    package let access: AccessPolicy
     package let logger: Logger
     package let retrySchedule: RetrySchedule
     package let pollSchedule: PollSchedule
@@ -71,11 +75,9 @@ package struct SlipwayRuntime: Sendable {
         let dataDirectory = URL(fileURLWithPath: config.server.dataDirectory, isDirectory: true)
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
 
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: HTTPClient.Configuration(
-                redirectConfiguration: .follow(max: 5, allowCycles: false),
-                timeout: .init(connect: .seconds(10), read: .seconds(300))))
+        // Redirects are followed by OutboundHTTP, which keeps credentials to their origin.
+        let httpClient = OutboundHTTP.makeSharedClient()
+        let network = PrivateNetworkPolicy(allowed: config.server.outbound.allowPrivateNetworks)
         let jobStore: any JobStore
         do {
             jobStore = try await JobStores.open(databaseURL: config.server.database, logger: logger)
@@ -91,7 +93,7 @@ package struct SlipwayRuntime: Sendable {
                 do {
                     uploaders[store.name] = try StoreUploaders.make(
                         store, environment: environment, baseDirectory: base, httpClient: httpClient,
-                        retryPolicy: options.storeRetryPolicy, logger: logger)
+                        retryPolicy: options.storeRetryPolicy, network: network, logger: logger)
                 } catch {
                     throw StartupError.store(name: store.name, reason: "\(error)")
                 }
@@ -109,7 +111,8 @@ package struct SlipwayRuntime: Sendable {
                 })
             let fetcher = ArtifactFetcher(
                 httpClient: httpClient, gitHubAPIURL: gitHubAPI, gitHubToken: gitHubToken,
-                allowedHosts: config.sources.generic?.allowedArtifactHosts ?? [], logger: logger, ci: ci)
+                allowedHosts: config.sources.generic?.allowedArtifactHosts ?? [], logger: logger, ci: ci,
+                network: network)
             let gitHubReporter = gitHubToken.map {
                 GitHubReporter(
                     httpClient: httpClient, apiURL: gitHubAPI, token: $0, logger: logger, login: config.sources.github?.login)
@@ -122,12 +125,13 @@ package struct SlipwayRuntime: Sendable {
             } catch {
                 throw StartupError.notification("\(error)")
             }
+            let access = try await makeAccess(config.server, jobStore: jobStore, resolve: resolve)
             let reporter = ResultReporter(
                 config: config, jobStore: jobStore, gitHub: gitHubReporter, templates: templates,
                 publicURL: config.server.publicURL, notifiers: notifiers)
             let runtime = SlipwayRuntime(
                 config: config, jobStore: jobStore, httpClient: httpClient, adapters: adapters, uploaders: uploaders,
-                fetcher: fetcher, reporter: reporter, metrics: SlipwayMetrics(), logger: logger,
+                fetcher: fetcher, reporter: reporter, metrics: SlipwayMetrics(), access: access, logger: logger,
                 retrySchedule: options.retrySchedule, pollSchedule: options.pollSchedule, dataDirectory: dataDirectory)
             let result = try await body(runtime)
             try await jobStore.close()
@@ -138,6 +142,30 @@ package struct SlipwayRuntime: Sendable {
             try? await httpClient.shutdown()
             throw error
         }
+    }
+
+    /// Resolves the access secrets; without `session_key`, the key every replica shares is
+    /// generated once and kept in the job store.
+    static func makeAccess(
+        _ server: ServerSettings, jobStore: any JobStore, resolve: (SecretReference, String) throws -> Secret
+    ) async throws -> AccessPolicy {
+        let settings = server.access
+        let tokens = try settings.apiTokens.enumerated().map { try resolve($1, "server.access.api_tokens[\($0)]") }
+        let keyText: String
+        if let reference = settings.sessionKey {
+            keyText = try resolve(reference, "server.access.session_key").revealed
+        } else {
+            do {
+                keyText = try await jobStore.sharedValue(named: "session-key", orStore: SessionCookie.randomToken(bytes: 32))
+            } catch {
+                throw StartupError.database("cannot read or store the session key: \(error)")
+            }
+        }
+        let githubSecret = try settings.github.map { try resolve($0.clientSecret, "server.access.github.client_secret") }
+        return AccessPolicy(
+            apiTokens: tokens, sessionKey: SymmetricKey(data: SHA256.hash(data: Data(keyText.utf8))),
+            sessionHours: settings.sessionHours, github: settings.github, githubClientSecret: githubSecret,
+            isPublic: settings.dashboardIsPublic, publicURL: server.publicURL)
     }
 
     /// The job handler that carries out deliveries with this runtime's pieces.

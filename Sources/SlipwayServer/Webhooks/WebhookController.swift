@@ -14,17 +14,24 @@ struct WebhookController: Sendable {
     let adapters: [BuildEvent.Provider: any WebhookAdapter]
     let jobStore: any JobStore
     let metrics: SlipwayMetrics
+    /// Addresses that sent too many bad signatures are answered 429 before their body is read.
+    let limiter: FailureLimiter
     let wakeWorker: @Sendable () -> Void
     let dashboardURL: @Sendable (String) -> String?
     let now: @Sendable () -> Date
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<SlipwayRequestContext>) {
         router.post("/webhooks/:provider") { request, context in
             try await self.receive(request, context: context)
         }
     }
 
-    func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    /// The peer's IP address (the proxy's, behind a reverse proxy).
+    static func peer(_ context: SlipwayRequestContext) -> String {
+        context.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    func receive(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let name = context.parameters.get("provider") ?? ""
         var logger = context.logger
         logger[metadataKey: "source"] = "\(name)"
@@ -41,6 +48,16 @@ struct WebhookController: Sendable {
             return IntakeReply.response(
                 .notFound,
                 IntakeReply(status: "rejected", error: "source \"\(name)\" is not configured: add it under sources: in the Slipway config"))
+        }
+
+        let peer = Self.peer(context)
+        if let wait = await limiter.retryAfter(for: peer) {
+            metrics.webhook(source: name, outcome: "rate_limited")
+            var response = IntakeReply.response(
+                .tooManyRequests,
+                IntakeReply(status: "rejected", error: "too many requests with bad signatures from this address; retry in \(wait) s"))
+            response.headers[.retryAfter] = String(wait)
+            return response
         }
 
         let body: ByteBuffer
@@ -65,7 +82,12 @@ struct WebhookController: Sendable {
             switch error {
             case .unauthorized(let reason):
                 metrics.webhook(source: name, outcome: "unauthorized")
-                logger.warning("webhook rejected: signature check failed", metadata: ["reason": "\(reason)"])
+                logger.warning("webhook rejected: signature check failed", metadata: ["reason": "\(reason)", "peer": "\(peer)"])
+                if await limiter.recordFailure(for: peer) {
+                    logger.warning(
+                        "too many bad signatures: this address is answered 429 for a while",
+                        metadata: ["peer": "\(peer)", "limit": "\(limiter.limit) per \(Int(limiter.window)) s"])
+                }
                 return IntakeReply.response(.unauthorized, IntakeReply(status: "rejected", error: reason))
             case .malformed(let reason):
                 metrics.webhook(source: name, outcome: "malformed")

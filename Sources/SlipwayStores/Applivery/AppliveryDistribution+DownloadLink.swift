@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import SlipwayCore
+import SlipwayHTTP
 
 /// Step 2: download token → download redirect link, and the processing check while Applivery
 /// answers *Build Not Processed*.
@@ -119,30 +120,32 @@ extension AppliveryDistribution {
             request.method = .GET
             request.headers.add(name: "Accept", value: "application/json")
             logger.debug("store request", metadata: ["method": "GET", "url": "\(safeURL)"])
-            let answer: HTTPClientResponse
+            let answer: StoreHTTPResponse
             do {
-                answer = try await http.client.execute(request, timeout: http.timeouts.api)
+                // Not followed: a redirect already says the link works, and the build is not fetched.
+                answer = try await http.outbound.withResponse(
+                    request, trust: .configured, timeout: http.timeouts.api, followRedirects: false
+                ) { answer, _ in
+                    let status = Int(answer.status.code)
+                    var body = ByteBuffer()
+                    if !(200...399).contains(status) {
+                        // An error body is small JSON; a working link's body (the build) is left unread.
+                        for try await part in answer.body {
+                            var part = part
+                            body.writeBuffer(&part)
+                            if body.readableBytes >= 64 * 1024 { break }
+                        }
+                    }
+                    return StoreHTTPResponse(status: status, headers: answer.headers, body: body)
+                }
             } catch let error as CancellationError {
                 throw error
             } catch {
                 throw StoreTransportError(url: safeURL, underlying: error)
             }
-            let status = Int(answer.status.code)
-            var body = ByteBuffer()
-            if !(200...399).contains(status) {
-                // An error body is small JSON; a working link's body (the build) is left unread.
-                do {
-                    for try await part in answer.body {
-                        var part = part
-                        body.writeBuffer(&part)
-                        if body.readableBytes >= 64 * 1024 { break }
-                    }
-                } catch {
-                    throw StoreTransportError(url: safeURL, underlying: error)
-                }
-            }
+            let status = answer.status
             logger.debug("store response", metadata: ["method": "GET", "url": "\(safeURL)", "status": "\(status)"])
-            return StoreHTTPResponse(status: status, headers: answer.headers, body: body)
+            return answer
         }
         if (200...399).contains(response.status) { return false }
         if AppliveryAPIError.parse(response.bodyData)?.code == AppliveryAPIError.Code.tokenExpired { return true }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import SlipwayCore
+import SlipwayHTTP
 
 /// The three steps: context, metadata, file.
 extension ProductScienceBuildUpload {
@@ -127,7 +128,9 @@ extension ProductScienceBuildUpload {
                     request.headers.add(name: name, value: value)
                 }
                 request.body = body  // length known: the client writes Content-Length: size
-                return try await http.send(request, timeout: http.timeouts.upload(bytes: size), logger: logger)
+                return try await http.send(
+                    request, timeout: http.timeouts.upload(bytes: size), logger: logger,
+                    trust: StoreHTTPClient.trust(ofReturned: spec.url, configured: settings.apiURL))
             }
         }
         if (200...299).contains(response.status) { return .stored }

@@ -2,6 +2,7 @@ package import AsyncHTTPClient
 package import Foundation
 package import Logging
 package import SlipwayCore
+package import SlipwayHTTP
 
 /// Uploads a build to Product Science (the Regression Analysis `build-uploads` API):
 ///
@@ -30,12 +31,12 @@ package struct ProductScienceBuildUpload: StoreUploader {
     package init(
         definition: StoreDefinition, settings: BuildUploadsSettings, token: Secret, httpClient: HTTPClient,
         retryPolicy: RetryPolicy = .default, timeouts: StoreHTTPClient.Timeouts = .init(),
-        now: @escaping @Sendable () -> Date = { Date() }
+        network: PrivateNetworkPolicy = .strict, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.definition = definition
         self.settings = settings
         self.token = token
-        self.http = StoreHTTPClient(client: httpClient, timeouts: timeouts)
+        self.http = StoreHTTPClient(client: httpClient, timeouts: timeouts, network: network)
         self.retryPolicy = retryPolicy
         self.now = now
     }

@@ -4,6 +4,7 @@ package import Logging
 import NIOCore
 import NIOHTTP1
 package import SlipwayCore
+package import SlipwayHTTP
 
 /// Uploads APKs (`uploadapk`) and app bundles (`uploadbundle`) to Google Play internal app sharing
 /// and reports the install link.
@@ -34,12 +35,12 @@ package struct GooglePlayInternalSharing: StoreUploader {
     package init(
         definition: StoreDefinition, settings: GooglePlaySettings, key: GoogleServiceAccountKey, httpClient: HTTPClient,
         retryPolicy: RetryPolicy = .default, timeouts: StoreHTTPClient.Timeouts = .init(),
-        now: @escaping @Sendable () -> Date = { Date() }
+        network: PrivateNetworkPolicy = .strict, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.definition = definition
         self.settings = settings
         self.serviceAccountEmail = key.clientEmail
-        self.http = StoreHTTPClient(client: httpClient, timeouts: timeouts)
+        self.http = StoreHTTPClient(client: httpClient, timeouts: timeouts, network: network)
         self.retryPolicy = retryPolicy
         self.tokens = GoogleAccessTokenProvider(
             key: key, tokenURL: settings.tokenURL ?? key.tokenURI, scope: Self.scope, http: http,

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import SlipwayCore
+import SlipwayHTTP
 
 /// Google's standard resumable upload protocol (the one the Java and Python clients use):
 ///
@@ -96,7 +97,9 @@ extension GooglePlayInternalSharing {
                     request.headers.add(name: "Authorization", value: authorization)
                     request.headers.add(name: "Content-Range", value: "bytes */\(file.size)")
                     request.body = .bytes(ByteBuffer())
-                    return try await http.send(request, timeout: http.timeouts.uploadMinimum, logger: logger)
+                    return try await http.send(
+                        request, timeout: http.timeouts.uploadMinimum, logger: logger,
+                        trust: StoreHTTPClient.trust(ofReturned: sessionURI, configured: settings.apiURL))
                 }
             } else {
                 chunksSent += 1
@@ -110,7 +113,8 @@ extension GooglePlayInternalSharing {
                         request.headers.add(name: "Content-Range", value: "bytes \(offset)-\(end - 1)/\(file.size)")
                         request.body = body
                         return try await http.send(
-                            request, timeout: http.timeouts.upload(bytes: end - offset), logger: logger)
+                            request, timeout: http.timeouts.upload(bytes: end - offset), logger: logger,
+                            trust: StoreHTTPClient.trust(ofReturned: sessionURI, configured: settings.apiURL))
                     }
                 }
             }

@@ -1,0 +1,96 @@
+import Yams
+
+extension ConfigLoader {
+    static func readAccess(_ node: Node, into settings: inout AccessSettings, reader: inout YAMLNodeReader) {
+        let allowed = ["api_tokens", "session_key", "session_hours", "github"]
+        guard let fields = reader.entries(node, in: "server.access", allowed: allowed) else { return }
+        if let n = fields["api_tokens"]?.value {
+            if case .sequence(let items) = n {
+                for item in items {
+                    if let reference = reader.secretReference(item, "server.access.api_tokens entry") {
+                        settings.apiTokens.append(reference)
+                    }
+                }
+            } else if let reference = reader.secretReference(n, "server.access.api_tokens") {
+                settings.apiTokens.append(reference)
+            }
+        }
+        if let n = fields["session_key"]?.value, let v = reader.secretReference(n, "server.access.session_key") {
+            settings.sessionKey = v
+        }
+        if let n = fields["session_hours"]?.value, let v = reader.int(n, "server.access.session_hours", range: 1...720) {
+            settings.sessionHours = v
+        }
+        if let github = fields["github"] {
+            settings.github = readGitHubSignIn(github.value, reader: &reader)
+        }
+    }
+
+    private static func readGitHubSignIn(_ node: Node, reader: inout YAMLNodeReader) -> GitHubSignIn? {
+        let what = "server.access.github"
+        let allowed = ["client_id", "client_secret", "web_url", "api_url", "allowed_users", "allowed_orgs", "allowed_teams"]
+        guard let fields = reader.entries(node, in: what, allowed: allowed) else { return nil }
+        let id = require(fields, "client_id", in: what, at: node, reader: &reader).flatMap { reader.string($0, "\(what).client_id") }
+        let secret = require(fields, "client_secret", in: what, at: node, reader: &reader)
+            .flatMap { reader.secretReference($0, "\(what).client_secret") }
+        guard let id, let secret else { return nil }
+        var signIn = GitHubSignIn(clientID: id, clientSecret: secret)
+        if let n = fields["web_url"]?.value, let v = reader.url(n, "\(what).web_url") { signIn.webURL = trimmedSlash(v) }
+        if let n = fields["api_url"]?.value, let v = reader.url(n, "\(what).api_url") { signIn.apiURL = trimmedSlash(v) }
+        if let n = fields["allowed_users"]?.value, let v = reader.stringList(n, "\(what).allowed_users") {
+            signIn.allowedUsers = v.map { $0.0.lowercased() }
+        }
+        if let n = fields["allowed_orgs"]?.value, let v = reader.stringList(n, "\(what).allowed_orgs") {
+            signIn.allowedOrgs = v.map { $0.0.lowercased() }
+        }
+        if let n = fields["allowed_teams"]?.value, let v = reader.stringList(n, "\(what).allowed_teams") {
+            for (team, teamNode) in v {
+                let parts = team.split(separator: "/")
+                if parts.count == 2 {
+                    signIn.allowedTeams.append(team.lowercased())
+                } else {
+                    reader.error(teamNode, "\(what).allowed_teams entry \"\(team)\" must be ORG/TEAM-SLUG, like acme/release-managers")
+                }
+            }
+        }
+        if signIn.allowedUsers.isEmpty && signIn.allowedOrgs.isEmpty && signIn.allowedTeams.isEmpty {
+            reader.error(
+                node,
+                "\(what) lets nobody in: list at least one of allowed_users, allowed_orgs or allowed_teams (any GitHub account could sign in otherwise)")
+        }
+        return signIn
+    }
+
+    static func readDashboard(_ node: Node, into settings: inout AccessSettings, reader: inout YAMLNodeReader) {
+        guard let fields = reader.entries(node, in: "server.dashboard", allowed: ["public"]) else { return }
+        if let n = fields["public"]?.value, let v = reader.bool(n, "server.dashboard.public") {
+            settings.dashboardIsPublic = v
+            settings.publicLine = n.mark?.line
+        }
+    }
+
+    static func readOutbound(_ node: Node, reader: inout YAMLNodeReader) -> OutboundSettings {
+        var settings = OutboundSettings()
+        guard let fields = reader.entries(node, in: "server.outbound", allowed: ["allow_private_networks"]) else {
+            return settings
+        }
+        if let n = fields["allow_private_networks"]?.value,
+            let v = reader.stringList(n, "server.outbound.allow_private_networks")
+        {
+            for (text, item) in v {
+                if let range = NetworkRange(text) {
+                    settings.allowPrivateNetworks.append(range)
+                } else {
+                    reader.error(
+                        item,
+                        "server.outbound.allow_private_networks entry \"\(text)\" is not a network; write a CIDR block like 10.20.0.0/16, 127.0.0.1/32 or fd00::/8")
+                }
+            }
+        }
+        return settings
+    }
+
+    static func trimmedSlash(_ url: String) -> String {
+        url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `GET/POST /login` (an API token signs a browser in), `POST /logout`, and the stylesheet.
+struct LoginController: Sendable {
+    let access: AccessPolicy
+    let limiter: FailureLimiter
+
+    func addRoutes(to router: Router<SlipwayRequestContext>) {
+        router.get("/assets/slipway.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: Pages.stylesheet)))
+        }
+        router.get("/login") { request, _ in
+            guard access.hasCredentials else { return Pages.noCredentialConfigured() }
+            let notice = request.uri.queryParameters.get("signed_out") != nil ? "You are signed out." : nil
+            let error = request.uri.queryParameters.get("error")
+            return html(loginPage(next: Self.safeNext(request.uri.queryParameters.get("next")), error: error, notice: notice))
+        }
+        router.post("/login") { request, context in
+            guard access.hasCredentials else { return Pages.noCredentialConfigured() }
+            guard AccessMiddleware.isSameOrigin(request) else {
+                return Pages.message(.forbidden, title: "Refused", text: "This sign-in came from another site.")
+            }
+            let peer = WebhookController.peer(context)
+            if let wait = await limiter.retryAfter(for: peer) {
+                var response = html(loginPage(next: "/", error: "Too many wrong tokens. Try again in \(wait) s."), status: .tooManyRequests)
+                response.headers[.retryAfter] = String(wait)
+                return response
+            }
+            var request = request
+            let form = FormFields(String(buffer: try await request.collectBody(upTo: 16 * 1024)))
+            let next = Self.safeNext(form["next"])
+            guard let token = form["token"], !token.isEmpty, access.isAPIToken(token) else {
+                if await limiter.recordFailure(for: peer) {
+                    context.logger.warning("login attempts from one address are now refused for a while", metadata: ["peer": "\(peer)"])
+                }
+                context.logger.info("login with a wrong token refused")
+                return html(
+                    loginPage(next: next, error: "That is not one of the tokens in server.access.api_tokens."),
+                    status: .unauthorized)
+            }
+            var response = Response(status: .seeOther, headers: [.location: next])
+            response.setCookie(access.startSession(subject: "token"))
+            context.logger.info("signed in with an API token")
+            return response
+        }
+        router.post("/logout") { _, _ in
+            var response = Response(status: .seeOther, headers: [.location: "/login?signed_out=1"])
+            response.setCookie(access.cookie(SessionCookie.name, "", maxAge: 0))
+            return response
+        }
+    }
+
+    func loginPage(next: String, error: String? = nil, notice: String? = nil) -> String {
+        var body = ""
+        if let error { body += "<p class=\"error\" id=\"error\">\(escape(error))</p>" }
+        if let notice { body += "<p class=\"notice\" id=\"notice\">\(escape(notice))</p>" }
+        if access.github != nil {
+            let query = next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
+            body += "<p><a id=\"github-sign-in\" href=\"/auth/github?next=\(escape(query))\">Sign in with GitHub</a></p>"
+        }
+        if access.acceptsTokens {
+            body += """
+                <form method="post" action="/login">
+                <input type="hidden" name="next" value="\(escape(next))">
+                <label>API token <input type="password" name="token" id="token" autocomplete="current-password" required></label>
+                <button type="submit" id="sign-in">Sign in</button>
+                </form>
+                """
+        }
+        return Pages.page(title: "Sign in to Slipway", body: body)
+    }
+
+    /// Only paths on this server: `/x`, never `//host` or a full URL (no open redirect).
+    static func safeNext(_ text: String?) -> String {
+        guard let text, text.hasPrefix("/"), !text.hasPrefix("//"), !text.contains("\\"), !text.contains("\n") else { return "/" }
+        return text
+    }
+}
