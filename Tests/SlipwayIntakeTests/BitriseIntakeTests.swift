@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Logging
 import SlipwayFakes
+import SlipwayHTTP
 import Testing
 
 @testable import SlipwayCore
@@ -75,13 +76,12 @@ struct BitriseIntakeTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bitrise-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let client = HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .follow(max: 5, allowCycles: false)))
+        let client = OutboundHTTP.makeSharedClient()
         do {
             let result = try await bitrise.run { api in
                 let fetcher = ArtifactFetcher(
                     httpClient: client, gitHubAPIURL: "http://127.0.0.1:1", gitHubToken: nil, allowedHosts: [],
-                    logger: Logger(label: "test"), ci: .init(bitrise: .init(apiURL: api, token: Secret(token))))
+                    logger: Logger(label: "test"), ci: .init(bitrise: .init(apiURL: api, token: Secret(token))), network: ArtifactFetcherTests.loopback)
                 return try await body(fetcher, folder)
             }
             try await client.shutdown()

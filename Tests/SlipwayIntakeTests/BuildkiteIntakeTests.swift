@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Logging
 import SlipwayFakes
+import SlipwayHTTP
 import Testing
 
 @testable import SlipwayCore
@@ -87,12 +88,11 @@ struct BuildkiteIntakeTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("buildkite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let client = HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .follow(max: 5, allowCycles: false)))
+        let client = OutboundHTTP.makeSharedClient()
         let result = try await buildkite.run { api -> Result<Artifact, ArtifactFetchError> in
             let fetcher = ArtifactFetcher(
                 httpClient: client, gitHubAPIURL: "http://127.0.0.1:1", gitHubToken: nil, allowedHosts: [],
-                logger: Logger(label: "test"), ci: .init(buildkite: .init(apiURL: api, token: Secret(token))))
+                logger: Logger(label: "test"), ci: .init(buildkite: .init(apiURL: api, token: Secret(token))), network: ArtifactFetcherTests.loopback)
             do {
                 return .success(try await fetcher.fetch(
                     .buildkiteBuild(organization: "my-org", pipeline: "my-pipeline", number: 2),

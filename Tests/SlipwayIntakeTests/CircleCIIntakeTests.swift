@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Logging
 import SlipwayFakes
+import SlipwayHTTP
 import Testing
 
 @testable import SlipwayCore
@@ -74,11 +75,11 @@ struct CircleCIIntakeTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("circleci-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = OutboundHTTP.makeSharedClient()
         let result = try await circleci.run { api -> Result<Artifact, ArtifactFetchError> in
             let fetcher = ArtifactFetcher(
                 httpClient: client, gitHubAPIURL: "http://127.0.0.1:1", gitHubToken: nil, allowedHosts: [],
-                logger: Logger(label: "test"), ci: .init(circleci: .init(apiURL: api, token: Secret(token))))
+                logger: Logger(label: "test"), ci: .init(circleci: .init(apiURL: api, token: Secret(token))), network: ArtifactFetcherTests.loopback)
             do {
                 return .success(try await fetcher.fetch(
                     .circleciWorkflow(projectSlug: "gh/circleci/webhook-service", workflowID: "wf-1"),

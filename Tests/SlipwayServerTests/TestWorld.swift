@@ -39,13 +39,14 @@ struct TestWorld: Sendable {
     static let slackToken = "xoxb-test-token-0123"
     /// The API token the tests read the dashboard, API and metrics with.
     static let apiToken = "slipway-api-token-for-tests"
+    static let oauthSecret = "oauth-client-secret-for-tests"
 
     var environment: [String: String] {
         [
             "GITHUB_TOKEN": Self.gitHubToken, "GITHUB_WEBHOOK_SECRET": Self.webhookSecret,
             "SLIPWAY_GENERIC_SECRET": Self.genericSecret, "APPLIVERY_APP_TOKEN": Self.appliveryToken,
             "GITLAB_WEBHOOK_TOKEN": Self.gitlabWebhookToken, "GITLAB_TOKEN": Self.gitlabToken, "SLACK_BOT_TOKEN": Self.slackToken,
-            "SLIPWAY_API_TOKEN": Self.apiToken,
+            "SLIPWAY_API_TOKEN": Self.apiToken, "GITHUB_OAUTH_SECRET": Self.oauthSecret,
         ]
     }
 
@@ -58,8 +59,19 @@ struct TestWorld: Sendable {
     /// - Parameter resumableChunks: Play uploads of 256 KiB and more use the resumable protocol in
     ///   256 KiB chunks (so a test can interrupt an upload between chunks).
     /// - Parameter database: the job store URL (default: a SQLite file in the test's folder).
+    /// The `server:` lines about access and outbound fetching most tests run with: the test API
+    /// token, and loopback (where every fake listens) allowed.
+    static let defaultAccess = """
+          access:
+            api_tokens: ["${SLIPWAY_API_TOKEN}"]
+          outbound:
+            allow_private_networks: [127.0.0.0/8]
+        """
+
+    /// - Parameter serverExtra: lines under `server:` (2-space indent) in place of `defaultAccess`.
     static func with<T: Sendable>(
-        twoStores: Bool = false, resumableChunks: Bool = false, database: String? = nil, body: (TestWorld) async throws -> T
+        twoStores: Bool = false, resumableChunks: Bool = false, database: String? = nil,
+        serverExtra: String = TestWorld.defaultAccess, body: (TestWorld) async throws -> T
     ) async throws -> T {
         let github = FakeGitHub(token: gitHubToken)
         let play = FakeGooglePlay()
@@ -86,10 +98,7 @@ struct TestWorld: Sendable {
                           public_url: http://slipway.test
                           max_webhook_bytes: 4096
                           templates: \(repositoryRoot.appendingPathComponent("templates").path)
-                          access:
-                            api_tokens: ["${SLIPWAY_API_TOKEN}"]
-                          outbound:
-                            allow_private_networks: [127.0.0.0/8]
+                        \(serverExtra)
                         sources:
                           github:
                             webhook_secret: ${GITHUB_WEBHOOK_SECRET}
@@ -160,22 +169,43 @@ struct TestWorld: Sendable {
     func withServer<T: Sendable>(
         options: SlipwayRuntime.Options = .fast, body: (String) async throws -> T
     ) async throws -> T {
+        try await withServers(options: options) { server, _ in try await body(server) }
+    }
+
+    /// Like `withServer`, also handing over the admin listener's URL when the config has
+    /// `server.admin_listen` (its port is replaced by a free one).
+    func withServers<T: Sendable>(
+        options: SlipwayRuntime.Options = .fast, body: (String, String?) async throws -> T
+    ) async throws -> T {
         let config = try ConfigLoader.load(path: configPath)
         var logger = Logger(label: "slipway.test")
         logger.logLevel = .warning
         return try await SlipwayRuntime.withRuntime(config: config, environment: environment, options: options, logger: logger) { runtime in
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            let (adminPorts, adminContinuation) = AsyncStream.makeStream(of: Int.self)
+            let hasAdmin = config.server.adminListen != nil
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await SlipwayHTTPServer.run(runtime: runtime, options: options, port: 0, handleSignals: false) { port in
-                        continuation.yield(port)
-                        continuation.finish()
-                    }
+                    try await SlipwayHTTPServer.run(
+                        runtime: runtime, options: options, port: 0, adminPort: 0, handleSignals: false,
+                        onListening: { port in
+                            continuation.yield(port)
+                            continuation.finish()
+                        },
+                        onAdminListening: { port in
+                            adminContinuation.yield(port)
+                            adminContinuation.finish()
+                        })
                 }
                 var iterator = ports.makeAsyncIterator()
                 let port = await iterator.next() ?? 0
+                var adminURL: String?
+                if hasAdmin {
+                    var adminIterator = adminPorts.makeAsyncIterator()
+                    adminURL = "http://127.0.0.1:\(await adminIterator.next() ?? 0)"
+                }
                 do {
-                    let result = try await body("http://127.0.0.1:\(port)")
+                    let result = try await body("http://127.0.0.1:\(port)", adminURL)
                     group.cancelAll()
                     return result
                 } catch {

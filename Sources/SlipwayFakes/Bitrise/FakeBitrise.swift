@@ -21,6 +21,7 @@ package actor FakeBitrise {
     private var builds: [String: Build] = [:]
     private var baseURL = ""
     private var linkLifetime: TimeInterval = 600
+    private var externalStorage: ExternalArtifactStorage?
 
     package private(set) var requestLog: [String] = []
     /// Downloads refused because the link had expired or carried `Authorization`.
@@ -112,7 +113,12 @@ package actor FakeBitrise {
         return answer(build, (baseURL, linkLifetime))
     }
 
-    private func download(key: String, artifact: String, deadline: Double, hasAuthorization: Bool) -> Response {
+    /// Artifact downloads answer 302 to `storage` (another origin) instead of serving the bytes.
+    package func useExternalStorage(_ storage: ExternalArtifactStorage) {
+        externalStorage = storage
+    }
+
+    private func download(key: String, artifact: String, deadline: Double, hasAuthorization: Bool) async -> Response {
         requestLog.append("GET download \(key)/\(artifact)")
         guard !hasAuthorization, deadline > Date().timeIntervalSince1970,
             let item = builds[key]?.artifacts.first(where: { $0.slug == artifact })
@@ -120,6 +126,7 @@ package actor FakeBitrise {
             refusedDownloads += 1
             return FakeGitHub.xml(.forbidden, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")
         }
+        if let externalStorage { return await externalStorage.redirect(key: "bitrise-\(item.slug)", data: item.data) }
         return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: item.data)))
     }
 }

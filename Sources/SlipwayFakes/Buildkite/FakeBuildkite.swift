@@ -16,6 +16,7 @@ package actor FakeBuildkite {
     package let token: String
     private var artifacts: [String: [(id: String, job: String, path: String, data: Data)]] = [:]
     private var storageURL = ""
+    private var externalStorage: ExternalArtifactStorage?
 
     package private(set) var requestLog: [String] = []
     /// Requests that reached storage carrying `Authorization` (must stay zero).
@@ -95,11 +96,19 @@ package actor FakeBuildkite {
         })
     }
 
-    private func redirect(key: String, id: String, authorization: String?) -> Response {
+    /// Artifact downloads answer 302 to `storage` (another origin) instead of serving the bytes.
+    package func useExternalStorage(_ storage: ExternalArtifactStorage) {
+        externalStorage = storage
+    }
+
+    private func redirect(key: String, id: String, authorization: String?) async -> Response {
         requestLog.append("GET download \(key) \(id)")
         if let refusal = refuse(authorization) { return refusal }
         guard artifacts[key]?.contains(where: { $0.id == id }) == true else {
             return FakeGitHub.json(.notFound, ["message": "No artifact found"])
+        }
+        if let externalStorage, let item = artifacts[key]?.first(where: { $0.id == id }) {
+            return await externalStorage.redirect(key: "buildkite-\(id)", data: item.data)
         }
         let url = "\(storageURL)/objects/\(id)?Expires=\(Date().timeIntervalSince1970 + 60)&Signature=s3sig"
         var response = FakeGitHub.json(.found, ["url": url])

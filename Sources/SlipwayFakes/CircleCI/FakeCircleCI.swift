@@ -16,6 +16,7 @@ package actor FakeCircleCI {
     private var workflows: [String: [(name: String, number: Int, files: [String: Data])]] = [:]
     private var projects: [Int: String] = [:]
     private var baseURL = ""
+    private var externalStorage: ExternalArtifactStorage?
 
     package private(set) var requestLog: [String] = []
     package private(set) var unauthorizedCalls = 0
@@ -95,11 +96,17 @@ package actor FakeCircleCI {
         return FakeGitHub.json(.ok, ["items": items, "next_page_token": NSNull()])
     }
 
-    private func file(job: Int, index: Int, token: String?) -> Response {
+    /// Artifact downloads answer 302 to `storage` (another origin) instead of serving the bytes.
+    package func useExternalStorage(_ storage: ExternalArtifactStorage) {
+        externalStorage = storage
+    }
+
+    private func file(job: Int, index: Int, token: String?) async -> Response {
         if let refusal = refuse(token, "GET artifact \(job)/\(index)") { return refusal }
         guard let entry = workflows.values.joined().first(where: { $0.number == job }), index >= 0, index < entry.files.count
         else { return FakeGitHub.json(.notFound, ["message": "Not found"]) }
         let data = entry.files[entry.files.keys.sorted()[index]]!
+        if let externalStorage { return await externalStorage.redirect(key: "circleci-\(job)-\(index)", data: data) }
         return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

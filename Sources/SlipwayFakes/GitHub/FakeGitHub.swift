@@ -40,6 +40,7 @@ package actor FakeGitHub {
     private var faults: [FakeGitHubRoute: [FakeGitHubFault]] = [:]
     private var blobSecret = UUID().uuidString
     private(set) var blobBaseURL = ""
+    private var externalStorage: ExternalArtifactStorage?
     /// The API's own base URL once running (absolute `archive_download_url`s and `Link`s, as GitHub sends).
     private(set) var apiBaseURL = ""
 
@@ -268,7 +269,12 @@ package actor FakeGitHub {
         return Self.json(.ok, ["total_count": all.count, "artifacts": items])
     }
 
-    private func downloadRedirect(repository: String, id: Int, format: String) -> Response {
+    /// Artifact downloads answer 302 to `storage` (another origin) instead of serving the bytes.
+    package func useExternalStorage(_ storage: ExternalArtifactStorage) {
+        externalStorage = storage
+    }
+
+    private func downloadRedirect(repository: String, id: Int, format: String) async -> Response {
         guard format == "zip" else {
             return Self.json(.notFound, ["message": "Not Found"])
         }
@@ -278,6 +284,7 @@ package actor FakeGitHub {
         guard !entry.artifact.expired else {
             return Self.json(.gone, ["message": "Artifact has expired"])
         }
+        if let externalStorage { return await externalStorage.redirect(key: "github-\(id).zip", data: entry.artifact.zip) }
         let expiry = Date().addingTimeInterval(60).timeIntervalSince1970
         let location = "\(blobBaseURL)/blobs/\(id)?se=\(expiry)&sig=\(signature(id: id, expiry: expiry))"
         return Response(status: .found, headers: [.location: location])

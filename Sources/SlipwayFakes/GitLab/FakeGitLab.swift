@@ -11,6 +11,7 @@ package actor FakeGitLab {
     package let token: String
     private var zips: [String: Data] = [:]
     private var faults: [Int] = []
+    private var externalStorage: ExternalArtifactStorage?
 
     /// Every API call, as `METHOD path`, in order.
     package private(set) var requestLog: [String] = []
@@ -49,7 +50,12 @@ package actor FakeGitLab {
         return router
     }
 
-    private func artifacts(project: String, job: String, authorization: String?, privateToken: String?) -> Response {
+    /// Artifact downloads answer 302 to `storage` (another origin) instead of serving the bytes.
+    package func useExternalStorage(_ storage: ExternalArtifactStorage) {
+        externalStorage = storage
+    }
+
+    private func artifacts(project: String, job: String, authorization: String?, privateToken: String?) async -> Response {
         requestLog.append("GET artifacts \(project)/\(job)")
         guard authorization == "Bearer \(token)" || privateToken == token else {
             unauthorizedCalls += 1
@@ -62,6 +68,7 @@ package actor FakeGitLab {
         guard let zip = zips["\(project)/\(job)"] else {
             return FakeGitHub.json(.notFound, ["message": "404 Not found"])
         }
+        if let externalStorage { return await externalStorage.redirect(key: "gitlab-\(project)-\(job).zip", data: zip) }
         return Response(
             status: .ok, headers: [.contentType: "application/zip"], body: .init(byteBuffer: ByteBuffer(bytes: zip)))
     }
