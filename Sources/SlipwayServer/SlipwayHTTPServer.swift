@@ -49,7 +49,7 @@ package enum SlipwayHTTPServer {
                 : jsonResponse(.serviceUnavailable, ["status": "database unreachable"])
         }
         guard listener != .publicOnly else { return router }
-        LoginController(access: runtime.access, limiter: limiter).addRoutes(to: router)
+        LoginController(access: runtime.access, limiter: limiter, trustedProxies: runtime.config.server.trustedProxies).addRoutes(to: router)
         GitHubSignInController(access: runtime.access, http: OutboundHTTP(client: runtime.httpClient)).addRoutes(to: router)
         DashboardController(jobStore: runtime.jobStore, access: runtime.access).addRoutes(to: router)
         router.get("/metrics") { _, _ in

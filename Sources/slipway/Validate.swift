@@ -23,6 +23,7 @@ struct Validate: AsyncParsableCommand {
             throw ExitCode(1)
         }
         var problems: [String] = []
+        for warning in Self.accessWarnings(config) { printError(warning) }
         if let folder = locateTemplatesDirectory(explicit: config.server.templatesDirectory, configDirectory: config.baseDirectory) {
             do {
                 let renderer = try await TemplateRenderer(directory: folder)
@@ -66,8 +67,34 @@ struct Validate: AsyncParsableCommand {
         print("\(file): OK — \(config.rules.count) rule(s), \(config.stores.count) store(s), \(config.notifications.count) notification target(s)")
     }
 
+    /// What a deployer should know before exposing this config: an open dashboard, or none that anyone can open.
+    static func accessWarnings(_ config: SlipwayConfig) -> [String] {
+        let access = config.server.access
+        var warnings: [String] = []
+        if access.dashboardIsPublic {
+            warnings.append(
+                "\(config.file):\(access.publicLine ?? 1): warning: server.dashboard.public is true: anyone who reaches the port "
+                    + "can read deliveries, commit messages and download links (an Applivery link carries its token); "
+                    + "keep it behind server.admin_listen on a private address, or remove it and set server.access")
+        } else if !access.hasCredentials {
+            warnings.append(
+                "\(config.file): warning: no server.access credential is configured: the dashboard, API and metrics answer 401 "
+                    + "until you set server.access.api_tokens (for example [\"${SLIPWAY_API_TOKEN}\"]) or server.access.github")
+        }
+        if access.github != nil && config.server.publicURL == nil {
+            warnings.append(
+                "\(config.file): warning: server.access.github without server.public_url: the GitHub callback URL is taken from "
+                    + "each request's Host header; set public_url to the address registered in the OAuth app")
+        }
+        return warnings
+    }
+
     private func secretProblems(_ config: SlipwayConfig) -> [String] {
         var references: [(String, SecretReference)] = []
+        let access = config.server.access
+        references += access.apiTokens.enumerated().map { ("server.access.api_tokens[\($0)]", $1) }
+        if let key = access.sessionKey { references.append(("server.access.session_key", key)) }
+        if let github = access.github { references.append(("server.access.github.client_secret", github.clientSecret)) }
         if let github = config.sources.github {
             references += [("sources.github.webhook_secret", github.webhookSecret), ("sources.github.token", github.token)]
         }

@@ -2,7 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SlipwayCore
 import SlipwayFakes
+import SlipwayIntake
 import Testing
 
 /// What is public and what needs credentials, over real sockets against a real server.
@@ -213,6 +215,35 @@ struct AccessTests {
                 #expect((1...60).contains(wait))
                 let metrics = try await world.sendText(server + "/metrics")
                 #expect(metrics.text.contains("outcome=\"rate_limited\""))
+            }
+        }
+    }
+
+    /// A GitHub webhook as a reverse proxy forwards it, signed with `secret`.
+    func forwarded(_ server: String, body: Data, from client: String, secret: String) async throws -> Int {
+        var request = HTTPClientRequest(url: server + "/webhooks/github")
+        request.method = .POST
+        request.headers.add(name: "x-github-event", value: "workflow_run")
+        request.headers.add(name: "x-github-delivery", value: UUID().uuidString)
+        request.headers.add(name: "x-forwarded-for", value: "\(client), 127.0.0.1")
+        request.headers.add(name: "x-hub-signature-256", value: WebhookSignature.gitHubSignature(body: body, secret: Secret(secret)))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return Int(try await BrowserSession.client.execute(request, timeout: .seconds(10)).status.code)
+    }
+
+    @Test func behindATrustedProxyTheLimitIsKeptPerForwardedClientSoGitHubIsNotBlockedByAnAttacker() async throws {
+        try await TestWorld.with(serverExtra: TestWorld.defaultAccess + "\n  trusted_proxies: [127.0.0.0/8]") { world in
+            try await world.withServer { server in
+                let junk = TestWorld.workflowRunBody(runID: 1, pr: 5)
+                var refused: [Int] = []
+                for _ in 0..<20 { refused.append(try await forwarded(server, body: junk, from: "203.0.113.7", secret: "wrong")) }
+                let blocked = try await forwarded(server, body: junk, from: "203.0.113.7", secret: "wrong")
+                let runID = await world.addRun(apk: TestWorld.fakeAPK(seed: 2), runID: 90)
+                let good = TestWorld.workflowRunBody(runID: runID, pr: 5)
+                let fromGitHub = try await forwarded(server, body: good, from: "140.82.115.4", secret: TestWorld.webhookSecret)
+                #expect(refused.allSatisfy { $0 == 401 })
+                #expect(blocked == 429)
+                #expect(fromGitHub == 202)
             }
         }
     }

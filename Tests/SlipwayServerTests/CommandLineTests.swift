@@ -45,9 +45,37 @@ struct CommandLineTests {
         let bad = try slipway(["validate", broken.path])
         #expect(bad.status == 1)
         let lines = bad.errors.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("\(broken.path):26: unknown store type \"google-plya\"") })
+        #expect(lines.contains { $0.hasPrefix("\(broken.path):32: unknown store type \"google-plya\"") })
         #expect(lines.contains { $0.hasPrefix("\(broken.path):") && $0.contains("names store \"nope\"") })
         #expect(!lines.contains { $0.contains("names store \"play\"") }, "a store with a bad type is reported once")
+    }
+
+    /// A copy of the example with `replace` applied, written to a temporary file.
+    func exampleVariant(_ replace: (String) -> String) throws -> URL {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("variant-\(UUID().uuidString).yml")
+        try replace(try String(contentsOfFile: Self.example, encoding: .utf8)).write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    @Test func validateWarnsAboutAPublicDashboardAndAboutOneNobodyCanOpen() throws {
+        let open = try exampleVariant {
+            $0.replacingOccurrences(of: "  access:", with: "  dashboard:\n    public: true\n  access:")
+        }
+        defer { try? FileManager.default.removeItem(at: open) }
+        let warned = try slipway(["validate", open.path])
+        #expect(warned.status == 0)
+        #expect(warned.errors.contains("\(open.path):14: warning: server.dashboard.public is true"))
+
+        let closed = try exampleVariant {
+            $0.replacingOccurrences(of: "    api_tokens: [\"${SLIPWAY_API_TOKEN}\"]", with: "    session_hours: 8")
+        }
+        defer { try? FileManager.default.removeItem(at: closed) }
+        let locked = try slipway(["validate", closed.path])
+        #expect(locked.status == 0)
+        #expect(locked.errors.contains("warning: no server.access credential is configured"))
+
+        let quiet = try slipway(["validate", Self.example])
+        #expect(!quiet.errors.contains("warning: server.dashboard") && !quiet.errors.contains("no server.access credential"))
     }
 
     @Test func validateCheckSecretsNamesEveryUnreadableReferenceWithoutItsValue() throws {
@@ -56,6 +84,7 @@ struct CommandLineTests {
         #expect(run.errors.contains("sources.github.webhook_secret (${GITHUB_WEBHOOK_SECRET}): environment variable GITHUB_WEBHOOK_SECRET is not set"))
         #expect(run.errors.contains("stores.play.service_account (file:/etc/slipway/play-service-account.json)"))
         #expect(!run.errors.contains("sources.github.token"), "a reference that resolves is not reported")
+        #expect(run.errors.contains("server.access.api_tokens[0] (${SLIPWAY_API_TOKEN}): environment variable SLIPWAY_API_TOKEN is not set"))
         #expect(!run.errors.contains("ghp_visible_value"))
     }
 

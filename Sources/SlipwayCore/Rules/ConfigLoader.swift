@@ -7,7 +7,7 @@ import Yams
 /// Two steps, as Atlantis does: read the YAML tree loosely (keeping line marks), then check every
 /// field and cross-reference. Domain code only ever sees the validated result.
 package enum ConfigLoader {
-    package static let topLevelKeys = ["version", "server", "sources", "stores", "notifications", "rules"]
+    package static let topLevelKeys = ConfigKeys.topLevel
 
     package static func load(path: String) throws(ConfigError) -> SlipwayConfig {
         let text: String
@@ -92,11 +92,7 @@ package enum ConfigLoader {
 
     private static func readServer(_ node: Node, reader: inout YAMLNodeReader) -> ServerSettings {
         var settings = ServerSettings()
-        let allowed = [
-            "host", "port", "public_url", "database", "data_dir", "max_webhook_bytes", "workers", "templates",
-            "access", "dashboard", "admin_listen", "outbound",
-        ]
-        guard let entries = reader.entries(node, in: "server", allowed: allowed) else { return settings }
+        guard let entries = reader.entries(node, in: "server", allowed: ConfigKeys.server) else { return settings }
         if let n = entries["host"]?.value, let v = reader.string(n, "server.host") { settings.host = v }
         if let n = entries["port"]?.value, let v = reader.int(n, "server.port", range: 0...65535) { settings.port = v }
         if let n = entries["public_url"]?.value, let v = reader.url(n, "server.public_url") { settings.publicURL = v }
@@ -120,6 +116,9 @@ package enum ConfigLoader {
         if let n = entries["access"]?.value { readAccess(n, into: &settings.access, reader: &reader) }
         if let n = entries["dashboard"]?.value { readDashboard(n, into: &settings.access, reader: &reader) }
         if let n = entries["outbound"]?.value { settings.outbound = readOutbound(n, reader: &reader) }
+        if let n = entries["trusted_proxies"]?.value {
+            settings.trustedProxies = readNetworks(n, "server.trusted_proxies", reader: &reader)
+        }
         if let n = entries["admin_listen"]?.value, let v = reader.string(n, "server.admin_listen") {
             if let address = ListenAddress(parsing: v) {
                 settings.adminListen = address
@@ -136,11 +135,11 @@ package enum ConfigLoader {
         var sources = SourceSettings()
         guard
             let entries = reader.entries(
-                node, in: "sources", allowed: ["github", "generic", "gitlab", "bitrise", "buildkite", "circleci"])
+                node, in: "sources", allowed: ConfigKeys.sources)
         else { return sources }
         if let github = entries["github"] {
             if let fields = reader.entries(
-                github.value, in: "sources.github", allowed: ["webhook_secret", "token", "api_url", "login"])
+                github.value, in: "sources.github", allowed: ConfigKeys.github)
             {
                 let secret = require(fields, "webhook_secret", in: "sources.github", at: github.value, reader: &reader)
                     .flatMap { reader.secretReference($0, "sources.github.webhook_secret") }
@@ -160,7 +159,7 @@ package enum ConfigLoader {
         }
         if let generic = entries["generic"] {
             if let fields = reader.entries(
-                generic.value, in: "sources.generic", allowed: ["secret", "tolerance_seconds", "allowed_artifact_hosts"])
+                generic.value, in: "sources.generic", allowed: ConfigKeys.generic)
             {
                 let secret = require(fields, "secret", in: "sources.generic", at: generic.value, reader: &reader)
                     .flatMap { reader.secretReference($0, "sources.generic.secret") }
@@ -234,11 +233,7 @@ package enum ConfigLoader {
         let line = key.mark?.line ?? 1
         switch type {
         case .googlePlay:
-            let allowed = [
-                "type", "package_name", "service_account", "api_url", "token_url", "resumable_threshold_bytes",
-                "chunk_bytes",
-            ]
-            guard let fields = reader.entries(node, in: what, allowed: allowed) else { return nil }
+            guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.googlePlay) else { return nil }
             let package = require(fields, "package_name", in: what, at: node, reader: &reader)
                 .flatMap { reader.string($0, "\(what) package_name") }
             let account = require(fields, "service_account", in: what, at: node, reader: &reader)
@@ -315,7 +310,7 @@ package enum ConfigLoader {
             case .github:
                 guard
                     let fields = reader.entries(
-                        value, in: what, allowed: ["type", "commit_status", "pr_comment", "status_context", "template"])
+                        value, in: what, allowed: ConfigKeys.githubNotification)
                 else { continue }
                 var settings = GitHubNotificationSettings()
                 if let n = fields["commit_status"]?.value, let v = reader.bool(n, "\(what) commit_status") {
@@ -349,10 +344,7 @@ package enum ConfigLoader {
 
     // MARK: rules
 
-    private static let ruleKeys = [
-        "name", "repo", "repos", "branches", "tags", "events", "conclusion", "artifact", "artifact_kind", "stores",
-        "notify",
-    ]
+    private static let ruleKeys = ConfigKeys.rule
 
     private static func readRules(
         _ node: Node, stores: [StoreDefinition], declaredStores: Set<String>, notifications: [NotificationDefinition],

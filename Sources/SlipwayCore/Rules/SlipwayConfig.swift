@@ -48,6 +48,8 @@ package struct ServerSettings: Sendable, Equatable {
     package var adminListen: ListenAddress?
     /// What external URLs may reach.
     package var outbound = OutboundSettings()
+    /// Reverse proxies whose `X-Forwarded-For` names the real client (for the per-address failure limit).
+    package var trustedProxies: [NetworkRange] = []
 
     package init() {}
 }

@@ -2,11 +2,13 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import SlipwayCore
 
 /// `GET/POST /login` (an API token signs a browser in), `POST /logout`, and the stylesheet.
 struct LoginController: Sendable {
     let access: AccessPolicy
     let limiter: FailureLimiter
+    let trustedProxies: [NetworkRange]
 
     func addRoutes(to router: Router<SlipwayRequestContext>) {
         router.get("/assets/slipway.css") { _, _ in
@@ -25,7 +27,7 @@ struct LoginController: Sendable {
             guard AccessMiddleware.isSameOrigin(request) else {
                 return Pages.message(.forbidden, title: "Refused", text: "This sign-in came from another site.")
             }
-            let peer = WebhookController.peer(context)
+            let peer = WebhookController.peer(request, context, trusting: trustedProxies)
             if let wait = await limiter.retryAfter(for: peer) {
                 var response = html(loginPage(next: "/", error: "Too many wrong tokens. Try again in \(wait) s."), status: .tooManyRequests)
                 response.headers[.retryAfter] = String(wait)

@@ -26,9 +26,19 @@ struct WebhookController: Sendable {
         }
     }
 
-    /// The peer's IP address (the proxy's, behind a reverse proxy).
-    static func peer(_ context: SlipwayRequestContext) -> String {
-        context.remoteAddress?.ipAddress ?? "unknown"
+    /// The caller's address: the peer, or — when the peer is one of `server.trusted_proxies` — the
+    /// nearest address in `X-Forwarded-For` that is not a trusted proxy.
+    static func peer(_ request: Request, _ context: SlipwayRequestContext, trusting proxies: [NetworkRange]) -> String {
+        let direct = context.remoteAddress?.ipAddress ?? "unknown"
+        guard !proxies.isEmpty, let address = IPAddress(direct), proxies.contains(where: { $0.contains(address) }),
+            let forwarded = request.headers[.init("X-Forwarded-For")!]
+        else { return direct }
+        for hop in forwarded.split(separator: ",").reversed() {
+            let text = hop.trimmingCharacters(in: .whitespaces)
+            guard let hopAddress = IPAddress(text) else { return direct }
+            if !proxies.contains(where: { $0.contains(hopAddress) }) { return hopAddress.description }
+        }
+        return direct
     }
 
     func receive(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
@@ -50,7 +60,7 @@ struct WebhookController: Sendable {
                 IntakeReply(status: "rejected", error: "source \"\(name)\" is not configured: add it under sources: in the Slipway config"))
         }
 
-        let peer = Self.peer(context)
+        let peer = Self.peer(request, context, trusting: config.server.trustedProxies)
         if let wait = await limiter.retryAfter(for: peer) {
             metrics.webhook(source: name, outcome: "rate_limited")
             var response = IntakeReply.response(

@@ -1,16 +1,10 @@
 import Yams
 
 extension ConfigLoader {
-    static let gitLabNotificationKeys = [
-        "type", "token", "api_url", "project", "commit_status", "mr_note", "status_name", "template",
-    ]
-    static let slackNotificationKeys = ["type", "webhook_url", "token", "channel", "api_url", "template"]
-    static let teamsNotificationKeys = ["type", "webhook_url", "payload", "template"]
-    static let discordNotificationKeys = ["type", "webhook_url", "username", "template"]
 
     /// A `gitlab` notification: `token` (a secret reference) is required.
     static func readGitLabNotification(what: String, node: Node, reader: inout YAMLNodeReader) -> NotificationSettings? {
-        guard let fields = reader.entries(node, in: what, allowed: gitLabNotificationKeys) else { return nil }
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.gitlabNotification) else { return nil }
         guard
             let token = require(fields, "token", in: what, at: node, reader: &reader)
                 .flatMap({ reader.secretReference($0, "\(what) token") })
@@ -36,7 +30,7 @@ extension ConfigLoader {
 
     /// A `slack` notification: either `webhook_url`, or `token` with `channel` — not both.
     static func readSlackNotification(what: String, node: Node, reader: inout YAMLNodeReader) -> NotificationSettings? {
-        guard let fields = reader.entries(node, in: what, allowed: slackNotificationKeys) else { return nil }
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.slackNotification) else { return nil }
         let delivery: SlackNotificationSettings.Delivery
         switch (fields["webhook_url"], fields["token"]) {
         case (let webhook?, nil):
@@ -80,7 +74,7 @@ extension ConfigLoader {
 
     /// A `teams` notification: `webhook_url` (a Workflows URL, as a secret reference) is required.
     static func readTeamsNotification(what: String, node: Node, reader: inout YAMLNodeReader) -> NotificationSettings? {
-        guard let fields = reader.entries(node, in: what, allowed: teamsNotificationKeys) else { return nil }
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.teamsNotification) else { return nil }
         guard
             let url = require(fields, "webhook_url", in: what, at: node, reader: &reader)
                 .flatMap({ reader.secretReference($0, "\(what) webhook_url") })
@@ -105,7 +99,7 @@ extension ConfigLoader {
 
     /// A `discord` notification: `webhook_url` (a secret reference: the token is in the URL) is required.
     static func readDiscordNotification(what: String, node: Node, reader: inout YAMLNodeReader) -> NotificationSettings? {
-        guard let fields = reader.entries(node, in: what, allowed: discordNotificationKeys) else { return nil }
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.discordNotification) else { return nil }
         guard
             let url = require(fields, "webhook_url", in: what, at: node, reader: &reader)
                 .flatMap({ reader.secretReference($0, "\(what) webhook_url") })

@@ -2,8 +2,7 @@ import Yams
 
 extension ConfigLoader {
     static func readAccess(_ node: Node, into settings: inout AccessSettings, reader: inout YAMLNodeReader) {
-        let allowed = ["api_tokens", "session_key", "session_hours", "github"]
-        guard let fields = reader.entries(node, in: "server.access", allowed: allowed) else { return }
+        guard let fields = reader.entries(node, in: "server.access", allowed: ConfigKeys.access) else { return }
         if let n = fields["api_tokens"]?.value {
             if case .sequence(let items) = n {
                 for item in items {
@@ -28,8 +27,7 @@ extension ConfigLoader {
 
     private static func readGitHubSignIn(_ node: Node, reader: inout YAMLNodeReader) -> GitHubSignIn? {
         let what = "server.access.github"
-        let allowed = ["client_id", "client_secret", "web_url", "api_url", "allowed_users", "allowed_orgs", "allowed_teams"]
-        guard let fields = reader.entries(node, in: what, allowed: allowed) else { return nil }
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.gitHubSignIn) else { return nil }
         let id = require(fields, "client_id", in: what, at: node, reader: &reader).flatMap { reader.string($0, "\(what).client_id") }
         let secret = require(fields, "client_secret", in: what, at: node, reader: &reader)
             .flatMap { reader.secretReference($0, "\(what).client_secret") }
@@ -62,7 +60,7 @@ extension ConfigLoader {
     }
 
     static func readDashboard(_ node: Node, into settings: inout AccessSettings, reader: inout YAMLNodeReader) {
-        guard let fields = reader.entries(node, in: "server.dashboard", allowed: ["public"]) else { return }
+        guard let fields = reader.entries(node, in: "server.dashboard", allowed: ConfigKeys.dashboard) else { return }
         if let n = fields["public"]?.value, let v = reader.bool(n, "server.dashboard.public") {
             settings.dashboardIsPublic = v
             settings.publicLine = n.mark?.line
@@ -71,23 +69,28 @@ extension ConfigLoader {
 
     static func readOutbound(_ node: Node, reader: inout YAMLNodeReader) -> OutboundSettings {
         var settings = OutboundSettings()
-        guard let fields = reader.entries(node, in: "server.outbound", allowed: ["allow_private_networks"]) else {
+        guard let fields = reader.entries(node, in: "server.outbound", allowed: ConfigKeys.outbound) else {
             return settings
         }
-        if let n = fields["allow_private_networks"]?.value,
-            let v = reader.stringList(n, "server.outbound.allow_private_networks")
-        {
-            for (text, item) in v {
-                if let range = NetworkRange(text) {
-                    settings.allowPrivateNetworks.append(range)
-                } else {
-                    reader.error(
-                        item,
-                        "server.outbound.allow_private_networks entry \"\(text)\" is not a network; write a CIDR block like 10.20.0.0/16, 127.0.0.1/32 or fd00::/8")
-                }
-            }
+        if let n = fields["allow_private_networks"]?.value {
+            settings.allowPrivateNetworks = readNetworks(n, "server.outbound.allow_private_networks", reader: &reader)
         }
         return settings
+    }
+
+    /// A list of CIDR blocks; each entry that is not one is reported at its line.
+    static func readNetworks(_ node: Node, _ what: String, reader: inout YAMLNodeReader) -> [NetworkRange] {
+        guard let values = reader.stringList(node, what) else { return [] }
+        var ranges: [NetworkRange] = []
+        for (text, item) in values {
+            if let range = NetworkRange(text) {
+                ranges.append(range)
+            } else {
+                reader.error(
+                    item, "\(what) entry \"\(text)\" is not a network; write a CIDR block like 10.20.0.0/16, 127.0.0.1/32 or fd00::/8")
+            }
+        }
+        return ranges
     }
 
     static func trimmedSlash(_ url: String) -> String {

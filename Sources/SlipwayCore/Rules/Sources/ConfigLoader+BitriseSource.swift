@@ -5,7 +5,7 @@ extension ConfigLoader {
     /// to the repository names rules match on.
     static func readBitriseSource(_ node: Node, reader: inout YAMLNodeReader) -> BitriseSource? {
         let what = "sources.bitrise"
-        guard let fields = reader.entries(node, in: what, allowed: ["webhook_secret", "token", "api_url", "app_url", "apps"])
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.bitrise)
         else { return nil }
         let secret = require(fields, "webhook_secret", in: what, at: node, reader: &reader)
             .flatMap { reader.secretReference($0, "\(what).webhook_secret") }

@@ -4,7 +4,7 @@ extension ConfigLoader {
     /// Reads `sources: buildkite:`; `webhook_token` and `token` are required.
     static func readBuildkiteSource(_ node: Node, reader: inout YAMLNodeReader) -> BuildkiteSource? {
         let what = "sources.buildkite"
-        guard let fields = reader.entries(node, in: what, allowed: ["webhook_token", "token", "api_url", "tolerance_seconds"])
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.buildkite)
         else { return nil }
         let webhookToken = require(fields, "webhook_token", in: what, at: node, reader: &reader)
             .flatMap { reader.secretReference($0, "\(what).webhook_token") }

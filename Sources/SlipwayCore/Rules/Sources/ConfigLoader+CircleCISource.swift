@@ -5,7 +5,7 @@ extension ConfigLoader {
     static func readCircleCISource(_ node: Node, reader: inout YAMLNodeReader) -> CircleCISource? {
         let what = "sources.circleci"
         guard
-            let fields = reader.entries(node, in: what, allowed: ["webhook_secret", "token", "api_url", "artifact_hosts"])
+            let fields = reader.entries(node, in: what, allowed: ConfigKeys.circleci)
         else { return nil }
         let secret = require(fields, "webhook_secret", in: what, at: node, reader: &reader)
             .flatMap { reader.secretReference($0, "\(what).webhook_secret") }

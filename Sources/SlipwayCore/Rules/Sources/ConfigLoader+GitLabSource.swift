@@ -6,7 +6,7 @@ extension ConfigLoader {
         let what = "sources.gitlab"
         guard
             let fields = reader.entries(
-                node, in: what, allowed: ["webhook_token", "signing_token", "token", "api_url", "tolerance_seconds"])
+                node, in: what, allowed: ConfigKeys.gitlab)
         else { return nil }
         let webhookToken = require(fields, "webhook_token", in: what, at: node, reader: &reader)
             .flatMap { reader.secretReference($0, "\(what).webhook_token") }

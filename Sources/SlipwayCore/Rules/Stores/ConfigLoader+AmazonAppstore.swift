@@ -1,11 +1,6 @@
 import Yams
 
 extension ConfigLoader {
-    static let amazonAppstoreKeys = [
-        "type", "app_id", "client_id", "client_secret", "api_url", "token_url", "apk_mode", "replace_apk_id",
-        "large_file_threshold_bytes", "large_upload_encoding", "release_notes", "listings", "images", "availability",
-        "validate", "commit", "keep_edit_on_failure",
-    ]
 
     /// Reads an `amazon-appstore` store. Everything Amazon would refuse later (a language, image type
     /// or time zone it does not support, a malformed release date) is refused here, at its line, so
@@ -14,7 +9,7 @@ extension ConfigLoader {
         -> StoreSettings?
     {
         let what = "store \"\(name)\""
-        guard let fields = reader.entries(node, in: what, allowed: amazonAppstoreKeys) else { return nil }
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.amazonAppstore) else { return nil }
         let appID = require(fields, "app_id", in: what, at: node, reader: &reader)
             .flatMap { reader.string($0, "\(what) app_id") }
         let clientID = require(fields, "client_id", in: what, at: node, reader: &reader)
@@ -110,7 +105,7 @@ extension ConfigLoader {
             let inner = "\(what) listings.\(language)"
             guard
                 let fields = reader.entries(
-                    value, in: inner, allowed: ["recent_changes", "title", "short_description", "full_description"])
+                    value, in: inner, allowed: ConfigKeys.amazonListing)
             else { continue }
             var text = AmazonAppstoreSettings.ListingText()
             if let n = fields["recent_changes"]?.value { text.recentChanges = reader.string(n, "\(inner).recent_changes") }
@@ -140,7 +135,7 @@ extension ConfigLoader {
         var images: [AmazonAppstoreSettings.ImageUpload] = []
         for (index, item) in sequence.enumerated() {
             let inner = "\(what) images #\(index + 1)"
-            guard let fields = reader.entries(item, in: inner, allowed: ["language", "type", "file", "replace_existing"])
+            guard let fields = reader.entries(item, in: inner, allowed: ConfigKeys.amazonImage)
             else { continue }
             let language = require(fields, "language", in: inner, at: item, reader: &reader)
                 .flatMap { reader.string($0, "\(inner) language") }
@@ -176,7 +171,7 @@ extension ConfigLoader {
         -> AmazonAppstoreSettings.Availability?
     {
         let inner = "\(what) availability"
-        guard let fields = reader.entries(node, in: inner, allowed: ["date_time", "zone_id"]) else { return nil }
+        guard let fields = reader.entries(node, in: inner, allowed: ConfigKeys.amazonAvailability) else { return nil }
         let dateTime = require(fields, "date_time", in: inner, at: node, reader: &reader)
             .flatMap { reader.string($0, "\(inner).date_time") }
         let zoneID = require(fields, "zone_id", in: inner, at: node, reader: &reader)

@@ -2,17 +2,12 @@ import Foundation
 import Yams
 
 extension ConfigLoader {
-    static let appliveryKeys = [
-        "type", "app_token", "workspace_token", "organization", "app_id", "download_type", "version_name", "tags",
-        "filter", "notify_collaborators", "notify_employees", "notify_message", "check_download_link", "upload_url",
-        "api_url", "download_url",
-    ]
 
     /// Reads an `applivery` store: `app_token` and `organization` are required; everything else
     /// has a default. Every problem is reported at its own line.
     static func readAppliveryStore(name: String, node: Node, typeNode: Node, reader: inout YAMLNodeReader) -> StoreSettings? {
         let what = "store \"\(name)\""
-        guard let fields = reader.entries(node, in: what, allowed: appliveryKeys) else { return nil }
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.applivery) else { return nil }
         let token = require(fields, "app_token", in: what, at: node, reader: &reader)
             .flatMap { reader.secretReference($0, "\(what) app_token") }
         let organization = require(fields, "organization", in: what, at: node, reader: &reader)

@@ -1,13 +1,12 @@
 import Yams
 
 extension ConfigLoader {
-    static let buildUploadsKeys = ["type", "token", "project", "build_type", "api_url", "size_range_header"]
 
     /// Reads a `build-uploads` (Product Science) store: `token` and `project` are required;
     /// `build_type` is `APK` (default) or `INSTRUMENTED_APK`.
     static func readBuildUploadsStore(name: String, node: Node, typeNode: Node, reader: inout YAMLNodeReader) -> StoreSettings? {
         let what = "store \"\(name)\""
-        guard let fields = reader.entries(node, in: what, allowed: buildUploadsKeys) else { return nil }
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.buildUploads) else { return nil }
         let token = require(fields, "token", in: what, at: node, reader: &reader)
             .flatMap { reader.secretReference($0, "\(what) token") }
         let project = require(fields, "project", in: what, at: node, reader: &reader)

@@ -2,14 +2,6 @@ import Foundation
 import Yams
 
 extension ConfigLoader {
-    static let igniteKeys = [
-        "type", "client_id", "client_secret", "package_name", "fallback_url", "segments", "send_to_samsung",
-        "store_metadata", "upload_encoding", "token_url", "token_path", "scope", "api_url",
-    ]
-    static let igniteMetadataKeys = [
-        "category", "short_description", "icon_url", "developer", "email", "website_url", "market_url",
-        "privacy_policy_url", "permissions",
-    ]
 
     /// Reads an `ignite` store. DT marks every upload field required, so `client_id`,
     /// `client_secret`, `package_name`, `fallback_url`, `segments` and every `store_metadata` field
@@ -17,7 +9,7 @@ extension ConfigLoader {
     /// after the upload. Every problem is reported at its own line.
     static func readIgniteStore(name: String, node: Node, typeNode: Node, reader: inout YAMLNodeReader) -> StoreSettings? {
         let what = "store \"\(name)\""
-        guard let fields = reader.entries(node, in: what, allowed: igniteKeys) else { return nil }
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.ignite) else { return nil }
         var valid = true
         func required(_ key: String, _ reader: inout YAMLNodeReader) -> Node? {
             let node = require(fields, key, in: what, at: node, reader: &reader)
@@ -100,10 +92,10 @@ extension ConfigLoader {
     private static func readIgniteMetadata(_ node: Node, what: String, reader: inout YAMLNodeReader)
         -> IgniteSettings.StoreMetadata?
     {
-        guard let fields = reader.entries(node, in: what, allowed: igniteMetadataKeys) else { return nil }
+        guard let fields = reader.entries(node, in: what, allowed: ConfigKeys.igniteMetadata) else { return nil }
         var values: [String: String] = [:]
         let urlKeys: Set = ["icon_url", "website_url", "market_url", "privacy_policy_url"]
-        for key in igniteMetadataKeys where key != "permissions" {
+        for key in ConfigKeys.igniteMetadata where key != "permissions" {
             guard let n = require(fields, key, in: what, at: node, reader: &reader) else { continue }
             let value = urlKeys.contains(key) ? reader.url(n, "\(what) \(key)") : reader.string(n, "\(what) \(key)")
             guard let value else { continue }
@@ -147,7 +139,7 @@ extension ConfigLoader {
                 continue
             }
             let here = "\(what) \(name)"
-            guard let fields = reader.entries(value, in: here, allowed: ["category", "description"]) else {
+            guard let fields = reader.entries(value, in: here, allowed: ConfigKeys.ignitePermission) else {
                 valid = false
                 continue
             }
