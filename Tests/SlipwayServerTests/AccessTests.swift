@@ -74,12 +74,17 @@ struct AccessTests {
         try await TestWorld.with { world in
             try await world.withServer { server in
                 let browser = BrowserSession()
-                let wrong = try await browser.post(server + "/login", form: ["token": "guess", "next": "/"])
+                let forged = try await browser.post(server + "/login", form: ["token": TestWorld.apiToken, "next": "/"])
+                #expect(forged.status == 403, "a login without the form's token (login CSRF) is refused")
+                let crossSiteLogin = try await browser.signIn(
+                    server, token: TestWorld.apiToken, headers: [("Origin", "https://evil.example")])
+                #expect(crossSiteLogin.status == 403)
+                let wrong = try await browser.signIn(server, token: "guess", next: "/")
                 #expect(wrong.status == 401)
                 #expect(wrong.text.contains("not one of the tokens"))
                 #expect(await browser.cookies["slipway_session"] == nil)
 
-                let signedIn = try await browser.post(server + "/login", form: ["token": TestWorld.apiToken, "next": "/?page=2"])
+                let signedIn = try await browser.signIn(server, token: TestWorld.apiToken, next: "/?page=2")
                 #expect(signedIn.status == 303)
                 #expect(signedIn.location == "/?page=2")
                 let cookie = try #require(signedIn.setCookies.first { $0.hasPrefix("slipway_session=") })
@@ -113,7 +118,7 @@ struct AccessTests {
             try await world.withServer { server in
                 for next in ["//evil.example/x", "https://evil.example", "/\\evil.example"] {
                     let browser = BrowserSession()
-                    let page = try await browser.post(server + "/login", form: ["token": TestWorld.apiToken, "next": next])
+                    let page = try await browser.signIn(server, token: TestWorld.apiToken, next: next)
                     #expect(page.location == "/", "next=\(next)")
                 }
             }
@@ -124,7 +129,7 @@ struct AccessTests {
         try await TestWorld.with { world in
             try await world.withServer { server in
                 let browser = BrowserSession()
-                _ = try await browser.post(server + "/login", form: ["token": TestWorld.apiToken, "next": "/"])
+                _ = try await browser.signIn(server, token: TestWorld.apiToken, next: "/")
                 let real = try #require(await browser.cookies["slipway_session"])
                 var parts = real.split(separator: ".").map(String.init)
                 parts[1] = parts[1].replacingOccurrences(of: "A", with: "B")  // claims changed, signature kept

@@ -84,9 +84,11 @@ package struct AccessMiddleware: RouterMiddleware {
     }
 
     /// A state-changing request must come from this server's own pages: when the browser names
-    /// the page's origin, its host must be this request's host.
+    /// the page's origin, its host must be this request's host. Browsers send `Origin: null` for a
+    /// same-origin form under `Referrer-Policy: no-referrer`, so `null` says nothing either way:
+    /// the CSRF tokens decide then.
     static func isSameOrigin(_ request: Request) -> Bool {
-        guard let origin = request.headers[.origin] else { return true }  // non-browser clients send none
+        guard let origin = request.headers[.origin], origin != "null" else { return true }  // non-browser clients send none
         guard let host = URL(string: origin)?.host, let authority = request.head.authority else { return false }
         let port = URL(string: origin)?.port.map { ":\($0)" } ?? ""
         return (host + port).lowercased() == authority.lowercased() || host.lowercased() == authority.lowercased()

@@ -20,7 +20,7 @@ struct LoginController: Sendable {
             guard access.hasCredentials else { return Pages.noCredentialConfigured() }
             let notice = request.uri.queryParameters.get("signed_out") != nil ? "You are signed out." : nil
             let error = request.uri.queryParameters.get("error")
-            return html(loginPage(next: Self.safeNext(request.uri.queryParameters.get("next")), error: error, notice: notice))
+            return loginResponse(next: Self.safeNext(request.uri.queryParameters.get("next")), error: error, notice: notice)
         }
         router.post("/login") { request, context in
             guard access.hasCredentials else { return Pages.noCredentialConfigured() }
@@ -29,24 +29,31 @@ struct LoginController: Sendable {
             }
             let peer = WebhookController.peer(request, context, trusting: trustedProxies)
             if let wait = await limiter.retryAfter(for: peer) {
-                var response = html(loginPage(next: "/", error: "Too many wrong tokens. Try again in \(wait) s."), status: .tooManyRequests)
+                var response = loginResponse(next: "/", error: "Too many wrong tokens. Try again in \(wait) s.", status: .tooManyRequests)
                 response.headers[.retryAfter] = String(wait)
                 return response
             }
             var request = request
             let form = FormFields(String(buffer: try await request.collectBody(upTo: 16 * 1024)))
             let next = Self.safeNext(form["next"])
+            // Login CSRF: the form's token must match the nonce cookie this server set with the form.
+            guard let nonce = request.cookies[SessionCookie.loginNonceName]?.value, let token = form["csrf"],
+                access.sessions.isValidCSRFToken(token, nonce: nonce)
+            else {
+                context.logger.warning("login without the login form's token refused")
+                return loginResponse(next: next, error: "The sign-in form expired. Please try again.", status: .forbidden)
+            }
             guard let token = form["token"], !token.isEmpty, access.isAPIToken(token) else {
                 if await limiter.recordFailure(for: peer) {
                     context.logger.warning("login attempts from one address are now refused for a while", metadata: ["peer": "\(peer)"])
                 }
                 context.logger.info("login with a wrong token refused")
-                return html(
-                    loginPage(next: next, error: "That is not one of the tokens in server.access.api_tokens."),
-                    status: .unauthorized)
+                return loginResponse(
+                    next: next, error: "That is not one of the tokens in server.access.api_tokens.", status: .unauthorized)
             }
             var response = Response(status: .seeOther, headers: [.location: next])
             response.setCookie(access.startSession(subject: "token"))
+            response.setCookie(access.cookie(SessionCookie.loginNonceName, "", maxAge: 0))
             context.logger.info("signed in with an API token")
             return response
         }
@@ -57,7 +64,16 @@ struct LoginController: Sendable {
         }
     }
 
-    func loginPage(next: String, error: String? = nil, notice: String? = nil) -> String {
+    /// The login page with a fresh form nonce (cookie) and the CSRF token derived from it.
+    func loginResponse(next: String, error: String? = nil, notice: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let nonce = SessionCookie.randomToken()
+        var response = html(
+            loginPage(next: next, csrf: access.sessions.csrfToken(nonce: nonce), error: error, notice: notice), status: status)
+        response.setCookie(access.cookie(SessionCookie.loginNonceName, nonce, maxAge: 3600))
+        return response
+    }
+
+    func loginPage(next: String, csrf: String, error: String? = nil, notice: String? = nil) -> String {
         var body = ""
         if let error { body += "<p class=\"error\" id=\"error\">\(escape(error))</p>" }
         if let notice { body += "<p class=\"notice\" id=\"notice\">\(escape(notice))</p>" }
@@ -69,6 +85,7 @@ struct LoginController: Sendable {
             body += """
                 <form method="post" action="/login">
                 <input type="hidden" name="next" value="\(escape(next))">
+                <input type="hidden" name="csrf" value="\(escape(csrf))">
                 <label>API token <input type="password" name="token" id="token" autocomplete="current-password" required></label>
                 <button type="submit" id="sign-in">Sign in</button>
                 </form>

@@ -9,6 +9,8 @@ package struct SessionCookie: Sendable {
     package static let name = "slipway_session"
     /// Holds the GitHub sign-in's `state` between the redirect to GitHub and the callback.
     package static let oauthStateName = "slipway_oauth"
+    /// Holds the login form's nonce: its CSRF token is derived from it (there is no session yet).
+    package static let loginNonceName = "slipway_login"
 
     package struct Claims: Codable, Sendable, Equatable {
         /// `token` or `github:LOGIN`.
@@ -47,12 +49,21 @@ package struct SessionCookie: Sendable {
 
     /// The CSRF token for a session: forms carry it, and only a page of this server can know it.
     package func csrfToken(for claims: Claims) -> String {
-        Self.base64url(Data(HMAC<SHA256>.authenticationCode(for: Data("csrf.\(claims.nonce)".utf8), using: key)))
+        csrfToken(nonce: claims.nonce)
     }
 
     package func isValidCSRFToken(_ token: String, for claims: Claims) -> Bool {
+        isValidCSRFToken(token, nonce: claims.nonce)
+    }
+
+    /// The CSRF token for a nonce that is not a session's (the login form's).
+    package func csrfToken(nonce: String) -> String {
+        Self.base64url(Data(HMAC<SHA256>.authenticationCode(for: Data("csrf.\(nonce)".utf8), using: key)))
+    }
+
+    package func isValidCSRFToken(_ token: String, nonce: String) -> Bool {
         guard let given = Self.data(base64url: token) else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(given, authenticating: Data("csrf.\(claims.nonce)".utf8), using: key)
+        return HMAC<SHA256>.isValidAuthenticationCode(given, authenticating: Data("csrf.\(nonce)".utf8), using: key)
     }
 
     package static func randomToken(bytes: Int = 32) -> String {
