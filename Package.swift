@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "SlipwayStoresTests",
             dependencies: [
-                "SlipwayCore", "SlipwayStores", "SlipwayFakes",
+                "SlipwayCore", "SlipwayStores", "SlipwayFakes", "SlipwayHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -193,6 +193,7 @@ let package = Package(
                 "SlipwayCore", "SlipwayIntake", "SlipwayStores", "SlipwayReport", "SlipwayQueue",
                 "SlipwayServer", "SlipwayFakes", "SlipwayHTTP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

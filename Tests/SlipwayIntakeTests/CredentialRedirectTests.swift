@@ -150,9 +150,25 @@ struct CredentialRedirectTests {
     }
 
     @Test func aCircleCIArtifactOnAnUnlistedHostNamesTheCircleCISetting() async throws {
-        let error = ArtifactFetchError.hostNotAllowed(host: "files.example", setting: "sources.circleci.artifact_hosts")
-        #expect(error.description.contains("sources.circleci.artifact_hosts"))
-        #expect(!error.description.contains("sources.generic"))
+        try await HTTPClientHolder.with { client in
+            try await withStorage { _, folder in
+                let circleci = FakeCircleCI(token: "CCIPAT_redirect")
+                await circleci.addWorkflow(id: "wf", projectSlug: "gh/acme/app", jobs: ["assemble": ["app-release.apk": Self.apk]])
+                await circleci.listArtifacts(on: "https://files.example")
+                try await circleci.run { api in
+                    let fetcher = fetcher(
+                        client, ci: .init(circleci: .init(apiURL: api, token: Secret("CCIPAT_redirect"), artifactHosts: ["circle-artifacts.com"])))
+                    let error = await #expect(throws: ArtifactFetchError.self) {
+                        try await fetcher.fetch(
+                            .circleciWorkflow(projectSlug: "gh/acme/app", workflowID: "wf"),
+                            selecting: .init(pattern: try Glob("**/*.apk"), kind: nil), into: folder)
+                    }
+                    #expect(error == .hostNotAllowed(host: "files.example", setting: "sources.circleci.artifact_hosts"))
+                    #expect(error?.description.contains("artifact host files.example is not in sources.circleci.artifact_hosts") == true)
+                    #expect(error?.description.contains("sources.generic") == false)
+                }
+            }
+        }
     }
 }
 

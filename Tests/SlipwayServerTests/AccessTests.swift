@@ -2,9 +2,12 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Crypto
+import Hummingbird
 import SlipwayCore
 import SlipwayFakes
 import SlipwayIntake
+import SlipwayServer
 import Testing
 
 /// What is public and what needs credentials, over real sockets against a real server.
@@ -111,6 +114,33 @@ struct AccessTests {
                 #expect(try await browser.get(server + "/").status == 303)
             }
         }
+    }
+
+    @Test func aSessionOutlivesARestartBecauseTheGeneratedKeyIsKeptInTheJobStore() async throws {
+        try await TestWorld.with { world in
+            let browser = BrowserSession()
+            try await world.withServer { server in
+                let signedIn = try await browser.signIn(server, token: TestWorld.apiToken)
+                #expect(signedIn.status == 303)
+            }
+            // A second server on the same database (a restart, or another replica) accepts the cookie.
+            try await world.withServer { server in
+                let page = try await browser.get(server + "/")
+                #expect(page.status == 200)
+                #expect(page.text.contains("Signed in as"))
+            }
+        }
+    }
+
+    @Test func cookiesAreSecureWhenThePublicURLIsHTTPS() throws {
+        let policy = AccessPolicy(
+            apiTokens: [Secret("t")], sessionKey: SymmetricKey(size: .bits256), sessionHours: 1, github: nil,
+            githubClientSecret: nil, isPublic: false, publicURL: "https://slipway.example.com")
+        let cookie = policy.startSession(subject: "token").description
+        #expect(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"))
+        #expect(cookie.contains("Max-Age=3600"))
+        let claims = try #require(policy.sessions.decode(String(cookie.split(separator: ";")[0].dropFirst("slipway_session=".count)), now: Date()))
+        #expect(policy.sessions.decode(policy.sessions.encode(claims), now: Date().addingTimeInterval(3601)) == nil, "expired")
     }
 
     @Test func anOpenRedirectThroughNextIsRefused() async throws {

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 @testable import SlipwayCore
 import SlipwayFakes
+import SlipwayHTTP
 import SlipwayStores
 import Testing
 
@@ -42,14 +43,14 @@ struct BuildUploadsHarness: Sendable {
 
     func uploader(
         buildType: BuildUploadsSettings.BuildType = .instrumentedAPK, token: String = BuildUploadsHarness.token,
-        retryPolicy: RetryPolicy = BuildUploadsHarness.fastRetries
+        retryPolicy: RetryPolicy = BuildUploadsHarness.fastRetries, network: PrivateNetworkPolicy = .strict
     ) throws -> any StoreUploader {
         let settings = BuildUploadsSettings(
             token: .environment("PS_TOKEN"), project: "acme-android", buildType: buildType, apiURL: baseURL)
         return try StoreUploaders.make(
             StoreDefinition(name: "ps-instrumented", line: 1, settings: .buildUploads(settings)),
             environment: ["PS_TOKEN": token], baseDirectory: nil, httpClient: httpClient, retryPolicy: retryPolicy,
-            logger: Logger(label: "test.ps"))
+            network: network, logger: Logger(label: "test.ps"))
     }
 
     func artifact(size: Int) throws -> Artifact { try testArtifact(.apk, size: size, in: directory) }

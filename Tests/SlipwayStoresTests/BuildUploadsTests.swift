@@ -2,6 +2,7 @@ import Foundation
 import Logging
 @testable import SlipwayCore
 import SlipwayFakes
+import SlipwayHTTP
 import SlipwayStores
 import Testing
 
@@ -73,6 +74,26 @@ struct BuildUploadsTests {
             #expect(error.failure.message.contains("/storage/ps-builds/"))
             #expect(!"\(error)".contains("deadbeefcafef00d1234"))
             #expect(!"\(error)".contains("secret-canonical-request"))
+        }
+    }
+
+    @Test func aSignedURLOnAnotherOriginThatIsPrivateIsRefusedUnlessAllowed() async throws {
+        try await Harness.run { harness in
+            // The API is on 127.0.0.1; the store hands back a URL on "localhost" (another origin),
+            // which resolves to loopback: a store must not be able to point Slipway at internal hosts.
+            let port = URL(string: harness.baseURL)!.port!
+            await harness.productScience.setStorageHost("localhost:\(port)")
+            let error = try #require(await harness.failure(try harness.artifact(size: 1000), with: try harness.uploader()))
+            #expect(error.failure.step == "upload file")
+            #expect(error.failure.message.contains("server.outbound.allow_private_networks"))
+            #expect(error.failure.message.contains("localhost resolves to"))
+            #expect(!error.isRetryable)
+            #expect(await harness.productScience.requests.filter { $0.endpoint == .storage }.isEmpty)
+
+            let allowed = try harness.uploader(network: PrivateNetworkPolicy(allowed: [NetworkRange("127.0.0.0/8")!, NetworkRange("::1")!]))
+            let result = try await allowed.deliver(try harness.artifact(size: 1000), for: harness.event(), logger: Logger(label: "t"))
+            #expect(result.state == .succeeded)
+            #expect(await harness.productScience.uploads.count == 1)
         }
     }
 

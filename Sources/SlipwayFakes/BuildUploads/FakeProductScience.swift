@@ -40,6 +40,7 @@ package actor FakeProductScience {
     private var method = "PUT"
     private var extraHeaders: [String: String] = [:]
     private var expireNextURLs = 0
+    private var storageHost: String?
 
     package private(set) var builds: [FakeProductScienceBuild] = []
     package private(set) var uploads: [FakeProductScienceUpload] = []
@@ -58,6 +59,9 @@ package actor FakeProductScience {
     package func setUploadMethod(_ method: String) { self.method = method }
     /// Headers added to every `uploadSpec` (and enforced on the upload), beside the two documented.
     package func addSignedHeader(_ name: String, _ value: String) { extraHeaders[name] = value }
+    /// Signed URLs name this `HOST:PORT` instead of the one the API was called on (cloud storage is
+    /// another origin than the API).
+    package func setStorageHost(_ host: String) { storageHost = host }
     /// The next `count` signed URLs answer 400 `ExpiredToken`.
     package func expireNextURLs(_ count: Int) { expireNextURLs += count }
     package func enqueue(_ faults: FakeProductScienceFault..., at endpoint: FakeProductScienceEndpoint) {
@@ -259,7 +263,7 @@ package actor FakeProductScience {
         signed[object] = Signed(
             buildID: build.id, signature: signature, method: method, headers: headers, range: 0...maxBytes,
             expired: expired)
-        let url = "http://\(host)/storage/ps-builds/\(object)?X-Goog-Algorithm=GOOG4-RSA-SHA256"
+        let url = "http://\(storageHost ?? host)/storage/ps-builds/\(object)?X-Goog-Algorithm=GOOG4-RSA-SHA256"
             + "&X-Goog-Credential=uploader%40ps.iam.gserviceaccount.com%2F20260101%2Fauto%2Fstorage%2Fgoog4_request"
             + "&X-Goog-Expires=900&X-Goog-SignedHeaders=content-type%3Bhost%3Bx-goog-content-length-range"
             + "&X-Goog-Signature=\(signature)"

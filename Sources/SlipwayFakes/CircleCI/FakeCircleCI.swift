@@ -17,6 +17,7 @@ package actor FakeCircleCI {
     private var projects: [Int: String] = [:]
     private var baseURL = ""
     private var externalStorage: ExternalArtifactStorage?
+    private var artifactBase: String?
 
     package private(set) var requestLog: [String] = []
     package private(set) var unauthorizedCalls = 0
@@ -91,9 +92,14 @@ package actor FakeCircleCI {
             return FakeGitHub.json(.notFound, ["message": "Job not found"])
         }
         let items: [[String: Any]] = entry.files.keys.sorted().enumerated().map {
-            ["path": $0.element, "node_index": 0, "url": "\(baseURL)/artifacts/\(job)/\($0.offset)"]
+            ["path": $0.element, "node_index": 0, "url": "\(artifactBase ?? baseURL)/artifacts/\(job)/\($0.offset)"]
         }
         return FakeGitHub.json(.ok, ["items": items, "next_page_token": NSNull()])
+    }
+
+    /// Artifact listings name URLs on `base` (another host) instead of this fake's own.
+    package func listArtifacts(on base: String) {
+        artifactBase = base
     }
 
     /// Artifact downloads answer 302 to `storage` (another origin) instead of serving the bytes.
