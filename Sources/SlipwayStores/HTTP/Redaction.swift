@@ -1,13 +1,14 @@
 import Foundation
+import SlipwayHTTP
 
 /// Removes what must never reach a log line, an error message or a PR comment: query strings (a
 /// resumable session URI carries its `upload_id` there, signed URLs their signature) and any
 /// known secret values (tokens, assertions) a server might echo back.
 package enum Redaction {
-    /// `url` without its query string and fragment: `https://host/path?upload_id=…` → `https://host/path`.
+    /// `url` without its query string, fragment and user-info: `https://host/path?upload_id=…` →
+    /// `https://host/path` (the one rule of `SlipwayHTTP.redactedURL`).
     package static func withoutQuery(_ url: String) -> String {
-        guard let index = url.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return url }
-        return String(url[..<index])
+        redactedURL(url)
     }
 
     /// `text` with the query string of every http(s) URL in it cut off, and every occurrence of
