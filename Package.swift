@@ -184,6 +184,7 @@ let package = Package(
                 "SlipwayCore", "SlipwayReport", "SlipwayFakes",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings
         ),

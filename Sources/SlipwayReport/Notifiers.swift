@@ -24,7 +24,7 @@ package enum Notifiers {
             func template(_ file: String) throws(NotifierSetupError) -> TemplateRenderer {
                 guard let templates else { throw .noTemplates(notification: name) }
                 guard templates.has(file) else {
-                    throw .templateMissing(notification: name, template: file, directory: templates.directory.path)
+                    throw .templateMissing(notification: name, template: file, directory: templates.directory?.path ?? "the built-in templates")
                 }
                 return templates
             }

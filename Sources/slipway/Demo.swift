@@ -54,8 +54,7 @@ struct Demo: AsyncParsableCommand {
             try await play.run { playURL in
                 try account.writeKeyFile(tokenURI: playURL + "/token", to: folder.appendingPathComponent("play-key.json"))
                 let configPath = folder.appendingPathComponent("slipway.yml").path
-                let templates = locateDemoTemplates()
-                try Self.config(folder: folder, githubURL: githubURL, playURL: playURL, repository: repository, templates: templates)
+                try Self.config(folder: folder, githubURL: githubURL, playURL: playURL, repository: repository)
                     .write(toFile: configPath, atomically: true, encoding: .utf8)
                 print("   GitHub API:  \(githubURL)\n   Google Play: \(playURL)\n   config:      \(configPath)")
 
@@ -120,13 +119,13 @@ struct Demo: AsyncParsableCommand {
         }
     }
 
-    static func config(folder: URL, githubURL: String, playURL: String, repository: String, templates: String?) -> String {
+    static func config(folder: URL, githubURL: String, playURL: String, repository: String) -> String {
         """
         version: 1
         server:
           database: sqlite:\(folder.path)/slipway.db
           data_dir: \(folder.path)/artifacts
-          public_url: http://localhost:8080\(templates.map { "\n  templates: \($0)" } ?? "")
+          public_url: http://localhost:8080
           access:
             api_tokens: ["${SLIPWAY_API_TOKEN}"]
           outbound:
@@ -190,8 +189,3 @@ private func Explain_explanation(config: SlipwayConfig, repository: String) -> S
         input: MatchInput(repository: repository, branch: "feature/login", trigger: .pullRequest, pullRequest: 7))
 }
 
-/// The repository's `templates/` folder when the demo runs from a checkout; nil lets the normal lookup decide.
-private func locateDemoTemplates() -> String? {
-    let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("templates")
-    return FileManager.default.fileExists(atPath: here.path) ? here.path : nil
-}

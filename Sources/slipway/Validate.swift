@@ -24,9 +24,10 @@ struct Validate: AsyncParsableCommand {
         }
         var problems: [String] = []
         for warning in Self.accessWarnings(config) { printError(warning) }
-        if let folder = locateTemplatesDirectory(explicit: config.server.templatesDirectory, configDirectory: config.baseDirectory) {
-            do {
-                let renderer = try await TemplateRenderer(directory: folder)
+        // The built-in templates, and the overrides of the folder the server would use (broken ones are errors here).
+        let folder = locateTemplatesDirectory(explicit: config.server.templatesDirectory, configDirectory: config.baseDirectory)
+        do {
+                let renderer = try await TemplateRenderer(directory: folder, strict: true)
                 var jsonTemplates: [String] = []
                 for notification in config.notifications {
                     let textTemplate: String?
@@ -45,17 +46,13 @@ struct Validate: AsyncParsableCommand {
                     }
                     if let textTemplate, !renderer.has(textTemplate) {
                         problems.append(
-                            "\(file):\(notification.line): notification \"\(notification.name)\" uses template \"\(textTemplate)\", which is not in \(folder.path)")
+                            "\(file):\(notification.line): notification \"\(notification.name)\" uses template \"\(textTemplate)\", which is neither built in nor in \(folder?.path ?? "a templates folder")")
                     }
                 }
                 // Chat templates render JSON: each must parse for a sample delivered build.
                 problems += TemplateChecks.check(renderer: renderer, jsonTemplates: jsonTemplates)
-            } catch {
-                problems.append("\(error)")
-            }
-        } else if config.notifications.contains(where: { $0.type == .github }) {
-            // A rules repository often has no templates of its own; the server's are checked at its start.
-            printError("\(file): warning: no templates folder found here, so templates were not checked (server.templates or SLIPWAY_TEMPLATES points at one)")
+        } catch {
+            problems.append("\(error)")
         }
         if checkSecrets {
             problems += secretProblems(config)

@@ -274,7 +274,7 @@ struct PullRequestCommentTemplateTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try "line one\n{{#stores}}\nno close\n".write(to: folder.appendingPathComponent("broken.mustache"), atomically: true, encoding: .utf8)
         do {
-            _ = try await TemplateRenderer(directory: folder)
+            _ = try await TemplateRenderer(directory: folder, strict: true)  // as `validate` reads the folder
             Issue.record("expected a syntax error")
         } catch {
             #expect(error.description.contains("broken.mustache"))

@@ -33,8 +33,8 @@ struct TemplateChecksTests {
         try "{{% CONTENT_TYPE: TEXT}}\nok\n{{#stores}}\n{{name}\n".write(
             to: directory.appendingPathComponent("gitlab-mr-note.mustache"), atomically: true, encoding: .utf8)
         do {
-            _ = try await TemplateRenderer(directory: directory)
-            Issue.record("a syntax error must stop the renderer")
+            _ = try await TemplateRenderer(directory: directory, strict: true)  // as `validate` reads the folder
+            Issue.record("a syntax error must stop the strict renderer")
         } catch {
             #expect(error.description.contains("gitlab-mr-note.mustache:"))
         }

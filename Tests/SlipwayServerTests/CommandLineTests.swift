@@ -11,9 +11,10 @@ struct CommandLineTests {
         var errors: String
     }
 
-    func slipway(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    func slipway(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil) throws -> Run {
         let process = Process()
         process.executableURL = SlipwayProcess.executable
+        if let folder { process.currentDirectoryURL = folder }
         process.arguments = arguments
         process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]) { a, _ in a }
         let out = Pipe()
@@ -98,6 +99,31 @@ struct CommandLineTests {
         #expect(run.output.contains("✗ event pull_request is not one of [push]"))
         #expect(run.output.contains("one PR comment on #12"))
         #expect(run.output.contains("Result: Slipway would download the artifact matching \"app-debug/**/*.apk\" once and upload it to play"))
+    }
+
+    @Test func theDemoRunFromAnotherFolderPostsAFullPRCommentFromTheBuiltInTemplates() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("elsewhere-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try slipway(["demo"], in: folder)
+        #expect(run.status == 0, "\(run.errors)")
+        let comment = run.output.components(separatedBy: "The PR comment on #7").last ?? ""
+        let lines = comment.split(separator: "\n").filter { $0.hasPrefix("   │") }
+        #expect(lines.count >= 3, "the PR comment is empty: \(run.output)")
+        #expect(comment.contains("Slipway") && comment.contains("play"))
+    }
+
+    @Test func validateReportsABrokenTemplateOverrideWithFileAndLine() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tpl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "ok\n{{#stores}}\n{{name}\n".write(to: folder.appendingPathComponent("github-pr-comment.mustache"), atomically: true, encoding: .utf8)
+        let config = try exampleVariant { $0.replacingOccurrences(of: "  workers: 2\n", with: "  workers: 2\n  templates: \(folder.path)\n") }
+        defer { try? FileManager.default.removeItem(at: config) }
+        let run = try slipway(["validate", config.path])
+        #expect(run.status == 1)
+        #expect(run.errors.contains(folder.appendingPathComponent("github-pr-comment.mustache").path + ":"))
+        #expect(run.errors.contains("template syntax error"))
     }
 
     @Test func deliverRunsTheStoreFlowsOnceWithoutAServer() async throws {

@@ -13,11 +13,11 @@ package enum TemplateChecks {
     /// a config points at (`template:` of a Slack, Teams or Discord notification); besides these,
     /// any template whose sample rendering starts with `{` or `[` is checked as JSON.
     package static func check(renderer: TemplateRenderer, jsonTemplates extra: [String] = []) -> [String] {
-        let names = templateNames(in: renderer.directory)
+        let names = renderer.names
         var expected = jsonTemplates.union(extra)
         var problems: [String] = []
         for name in expected.sorted() where !names.contains(name) && extra.contains(name) {
-            problems.append("\(name).mustache: not found in \(renderer.directory.path), but a notification uses it")
+            problems.append("\(name).mustache: neither built in nor in \(renderer.directory?.path ?? "a templates folder"), but a notification uses it")
         }
         expected.formIntersection(names)
         for name in names.sorted() {
@@ -98,11 +98,6 @@ package enum TemplateChecks {
     }
 
     /// `*.mustache` files at the top of `directory`, without the extension.
-    static func templateNames(in directory: URL) -> Set<String> {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return Set(files.filter { $0.hasSuffix(".mustache") }.map { String($0.dropLast(".mustache".count)) })
-    }
-
     /// Reports covering the template branches: all delivered with links and awkward text; one
     /// failed with no links, no PR and no optional URLs; one still uploading.
     package static func samples() -> [(String, BuildReport)] {

@@ -58,18 +58,14 @@ package struct SlipwayRuntime: Sendable {
         let adapters = try IntakeAdapters.make(config.sources, resolve: resolve)
         let gitHubToken = try config.sources.github.map { try resolve($0.token, "sources.github.token") }
 
+        // Built-in templates, with the team's folder (when there is one) overriding file by file.
         let templates: TemplateRenderer?
-        if let folder = locateTemplatesDirectory(explicit: config.server.templatesDirectory, configDirectory: base) {
-            do {
-                templates = try await TemplateRenderer(directory: folder)
-            } catch {
-                throw StartupError.templates("\(error)")
-            }
-        } else {
-            if config.notifications.contains(where: { $0.type == .github }) {
-                logger.warning("no templates folder found (set server.templates or SLIPWAY_TEMPLATES); PR comments are off")
-            }
-            templates = nil
+        do {
+            templates = try await TemplateRenderer(
+                directory: locateTemplatesDirectory(explicit: config.server.templatesDirectory, configDirectory: base),
+                logger: logger)
+        } catch {
+            throw StartupError.templates("\(error)")
         }
 
         let dataDirectory = URL(fileURLWithPath: config.server.dataDirectory, isDirectory: true)
