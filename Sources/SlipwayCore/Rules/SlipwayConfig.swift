@@ -50,6 +50,8 @@ package struct ServerSettings: Sendable, Equatable {
     package var outbound = OutboundSettings()
     /// Reverse proxies whose `X-Forwarded-For` names the real client (for the per-address failure limit).
     package var trustedProxies: [NetworkRange] = []
+    /// How long store states that take a while (approvals, processing) are checked again.
+    package var polling = PollingSettings()
 
     package init() {}
 }

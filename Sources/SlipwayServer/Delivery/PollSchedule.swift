@@ -1,3 +1,5 @@
+package import SlipwayCore
+
 /// When a store result that is still `.waiting` (an approval, a review, processing) is checked
 /// again: minutes at first, then hours, and not for ever.
 package struct PollSchedule: Sendable, Equatable {
@@ -11,6 +13,13 @@ package struct PollSchedule: Sendable, Equatable {
         self.firstDelay = firstDelay
         self.maxDelay = maxDelay
         self.maxRounds = maxRounds
+    }
+
+    /// The schedule `server.polling` describes.
+    package init(_ settings: PollingSettings) {
+        self.init(
+            firstDelay: .seconds(settings.firstDelaySeconds), maxDelay: .seconds(settings.maxDelaySeconds),
+            maxRounds: settings.maxRounds)
     }
 
     package func delay(beforeRound round: Int) -> Duration {

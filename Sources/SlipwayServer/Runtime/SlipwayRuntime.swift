@@ -34,7 +34,8 @@ package struct SlipwayRuntime: Sendable {
     /// Knobs tests and the demo turn; production uses the defaults.
     package struct Options: Sendable {
         package var retrySchedule = RetrySchedule()
-        package var pollSchedule = PollSchedule()
+        /// Overrides `server.polling` (tests); nil takes the config's schedule.
+        package var pollSchedule: PollSchedule?
         package var storeRetryPolicy = RetryPolicy.default
         package var workerLease: Duration = .seconds(120)
         package var workerPollInterval: Duration = .milliseconds(500)
@@ -128,7 +129,8 @@ package struct SlipwayRuntime: Sendable {
             let runtime = SlipwayRuntime(
                 config: config, jobStore: jobStore, httpClient: httpClient, adapters: adapters, uploaders: uploaders,
                 fetcher: fetcher, reporter: reporter, metrics: SlipwayMetrics(), access: access, logger: logger,
-                retrySchedule: options.retrySchedule, pollSchedule: options.pollSchedule, dataDirectory: dataDirectory)
+                retrySchedule: options.retrySchedule,
+                pollSchedule: options.pollSchedule ?? PollSchedule(config.server.polling), dataDirectory: dataDirectory)
             let result = try await body(runtime)
             try await jobStore.close()
             try await httpClient.shutdown()

@@ -41,6 +41,16 @@ package struct GitHubSignIn: Sendable, Equatable {
     }
 }
 
+/// `server.polling`: when a store still waiting (an approval, processing) is checked again —
+/// `first_delay_seconds`, doubling up to `max_delay_seconds`, at most `max_rounds` checks.
+package struct PollingSettings: Sendable, Equatable {
+    package var firstDelaySeconds = 60
+    package var maxDelaySeconds = 7200
+    package var maxRounds = 40
+
+    package init() {}
+}
+
 /// `server.outbound`: what URLs named by webhooks, CIs, stores and redirects may reach.
 package struct OutboundSettings: Sendable, Equatable {
     /// Private or reserved ranges the operator allows (on-prem artifact servers, loopback fakes).

@@ -93,6 +93,24 @@ extension ConfigLoader {
         return ranges
     }
 
+    static func readPolling(_ node: Node, reader: inout YAMLNodeReader) -> PollingSettings {
+        var settings = PollingSettings()
+        guard let fields = reader.entries(node, in: "server.polling", allowed: ConfigKeys.polling) else { return settings }
+        if let n = fields["first_delay_seconds"]?.value, let v = reader.int(n, "server.polling.first_delay_seconds", range: 1...86_400) {
+            settings.firstDelaySeconds = v
+        }
+        if let n = fields["max_delay_seconds"]?.value, let v = reader.int(n, "server.polling.max_delay_seconds", range: 1...604_800) {
+            settings.maxDelaySeconds = v
+        }
+        if let n = fields["max_rounds"]?.value, let v = reader.int(n, "server.polling.max_rounds", range: 1...1000) {
+            settings.maxRounds = v
+        }
+        if settings.maxDelaySeconds < settings.firstDelaySeconds {
+            reader.error(node, "server.polling.max_delay_seconds (\(settings.maxDelaySeconds)) is below first_delay_seconds (\(settings.firstDelaySeconds)); make it at least as long")
+        }
+        return settings
+    }
+
     static func trimmedSlash(_ url: String) -> String {
         url.hasSuffix("/") ? String(url.dropLast()) : url
     }
