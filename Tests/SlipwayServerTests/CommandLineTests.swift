@@ -1,4 +1,8 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import SlipwayFakes
 import Testing
 
@@ -101,16 +105,65 @@ struct CommandLineTests {
         #expect(run.output.contains("Result: Slipway would download the artifact matching \"app-debug/**/*.apk\" once and upload it to play"))
     }
 
-    @Test func theDemoRunFromAnotherFolderPostsAFullPRCommentFromTheBuiltInTemplates() throws {
+    @Test func theDemoRunFromAnotherFolderShowsEveryStoreAndAFullPRComment() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("elsewhere-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let run = try slipway(["demo"], in: folder)
         #expect(run.status == 0, "\(run.errors)")
-        let comment = run.output.components(separatedBy: "The PR comment on #7").last ?? ""
-        let lines = comment.split(separator: "\n").filter { $0.hasPrefix("   │") }
-        #expect(lines.count >= 3, "the PR comment is empty: \(run.output)")
-        #expect(comment.contains("Slipway") && comment.contains("play"))
+        let out = run.output
+        // As the results arrive: each store's own outcome.
+        #expect(out.contains("→ Install from Play: https://play.google.com/apps/test/"))
+        #expect(out.contains("applivery        waiting    uploaded; Applivery is processing the build"), "Applivery first answers 5014")
+        #expect(out.contains("→ Download from Applivery: http://127.0.0.1:") && out.contains("· Link expires: 20"))
+        #expect(out.contains("product-science  succeeded  uploaded as APK build") && out.contains("· Upload state: UPLOADING"))
+        #expect(out.contains("· Samsung approval: SCHEDULED") && out.contains("· Manual approval: APPROVED"))
+        #expect(out.contains("ignite           succeeded  approved"))
+        #expect(out.contains("amazon           succeeded  submitted for review") && out.contains("· Commit state: committed"))
+        #expect(out.contains(": done\n"))
+        // Then the reports, rendered from the compiled-in templates although no templates/ folder is here.
+        let comment = out.components(separatedBy: "The PR comment on #7").last ?? ""
+        #expect(comment.contains("Delivered to all 5 stores"))
+        for store in ["play", "applivery", "product-science", "ignite", "amazon"] {
+            #expect(comment.contains("**\(store)**"), "the PR comment names \(store)")
+        }
+        #expect(out.contains("success  slipway/ignite — done"))
+        let slack = out.components(separatedBy: "The Slack message").last ?? ""
+        #expect(slack.contains("Delivered to all 5 stores") && slack.contains("ignite ✅"))
+        #expect(!out.contains("localhost:8080"), "every printed link is the bound address")
+    }
+
+    @Test func theDemoServesItsDashboardAtTheAddressItPrintsUntilInterrupted() async throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("demo-serve-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let process = Process()
+        process.executableURL = SlipwayProcess.executable
+        process.arguments = ["demo", "--serve"]
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var line: Substring?
+        for _ in 0..<600 where line == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            let text = try String(contentsOf: log, encoding: .utf8)
+            line = text.split(separator: "\n").first { $0.contains("Still running. Dashboard: ") }
+        }
+        let printed = try #require(line, "the demo never said it was serving")
+        let url = try #require(printed.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
+        let token = try #require(printed.components(separatedBy: "sign in with the token ").last?.split(separator: ".").first.map(String.init))
+        var request = HTTPClientRequest(url: url + "api/deliveries")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        #expect(response.status.code == 200)
+        #expect(body.contains("\"state\" : \"done\"") || body.contains("\"state\":\"done\""))
+        kill(process.processIdentifier, SIGINT)
+        for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!process.isRunning, "Ctrl-C stops the demo")
+        #expect(process.terminationStatus == 0)
     }
 
     @Test func validateReportsABrokenTemplateOverrideWithFileAndLine() throws {
