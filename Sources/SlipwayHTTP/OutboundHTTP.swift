@@ -16,6 +16,8 @@ import NIOPosix
 ///   to another origin is resolved once, every answer checked against `PrivateNetworkPolicy`, and
 ///   the connection pinned to the checked address (no second lookup for DNS rebinding to swap).
 ///
+/// And every request carries `User-Agent: slipway/<version>`.
+///
 /// The shared `client` must not follow redirects itself (`redirectConfiguration: .disallow`),
 /// otherwise 3xx answers never reach this type; `makeSharedClient()` builds one that way.
 package struct OutboundHTTP: Sendable {
@@ -79,6 +81,8 @@ package struct OutboundHTTP: Sendable {
         }
         let credentialNames = Self.credentialHeaders.union(extraCredentialHeaders.map { $0.lowercased() })
         var current = request
+        // Every request says who sends it (stores and CIs ask for it in their logs).
+        current.headers.replaceOrAdd(name: "User-Agent", value: SlipwayVersion.userAgent)
         var currentURL = startURL
         var currentOrigin = startOrigin
         var currentTrust = trust

@@ -47,6 +47,8 @@ package struct BuildReport: Sendable {
         package var state: String
         package var emoji: String
         package var summary: String
+        /// The summary, or nil when it only repeats the state ("queued · queued").
+        package var note: String?
         package var links: [StoreResult.Link]
         package var details: [StoreResult.Detail]
         package var failure: Failure?
@@ -80,7 +82,7 @@ package struct BuildReport: Sendable {
             Store(
                 name: result.store, type: result.storeType.displayName, state: Self.word(result.state),
                 emoji: Self.emoji(result.state), summary: Self.cell(result.summary),
-                links: result.links, details: result.details.map { .init(label: $0.label, value: Self.cell($0.value)) },
+                note: Self.note(result.summary, state: Self.word(result.state)), links: result.links, details: result.details.map { .init(label: $0.label, value: Self.cell($0.value)) },
                 failure: result.state == .failed
                     ? result.failure.map { Failure(step: $0.step, message: $0.message, hint: $0.hint) } : nil,
                 stateKey: result.state.rawValue, succeeded: result.state == .succeeded, failed: result.state == .failed,
@@ -125,6 +127,12 @@ package struct BuildReport: Sendable {
     package var settledFingerprint: String? {
         guard !stores.isEmpty, !stores.contains(where: \.active) else { return nil }
         return stores.map { "\($0.name)=\($0.stateKey)" }.joined(separator: ";")
+    }
+
+    /// `summary` unless it says no more than `state`.
+    static func note(_ summary: String, state: String) -> String? {
+        let text = cell(summary)
+        return text.isEmpty || text.lowercased() == state.lowercased() ? nil : text
     }
 
     static func emoji(_ state: StoreResult.State) -> String {

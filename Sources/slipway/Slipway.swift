@@ -1,4 +1,5 @@
 import ArgumentParser
+import SlipwayCore
 
 /// `slipway`: the release bot's command line.
 @main
@@ -11,7 +12,7 @@ struct Slipway: AsyncParsableCommand {
             developer sees. Then write a config (README.md has a full example), check it with \
             `slipway validate`, ask `slipway explain` what a build would do, and run `slipway serve`.
             """,
-        version: "0.1.0",
+        version: SlipwayVersion.current,
         subcommands: [Serve.self, Validate.self, Explain.self, Deliver.self, Demo.self, Bench.self]
     )
 }

@@ -159,6 +159,8 @@ struct OutboundHTTPTests {
                     #expect(!storageSeen.contains(name), "\(name) followed the redirect to another origin")
                 }
                 #expect(storageSeen.contains("accept"))
+                let agents = Set((await ci.requests + storage.requests).compactMap { $0.headers["user-agent"] })
+                #expect(agents == [SlipwayVersion.userAgent], "every hop names Slipway and its version")
             }
         }
         try await client.shutdown()

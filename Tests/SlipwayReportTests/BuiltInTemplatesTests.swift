@@ -78,4 +78,19 @@ struct BuiltInTemplatesTests {
         let comment = try renderer.render("github-pr-comment", ReportFixtures.report([ReportFixtures.result("play", .succeeded, links: [ReportFixtures.playLink])]))
         #expect(comment.contains("Slipway"))
     }
+
+    @Test func aRunningDeliveryHasOneSpaceInItsHeadingAndAQueuedStoreSaysQueuedOnce() async throws {
+        let renderer = try await TemplateRenderer()
+        let report = ReportFixtures.report([ReportFixtures.result("play", .pending), ReportFixtures.result("ps", .running)])
+        for template in ["github-pr-comment", "gitlab-mr-note"] {
+            let heading = try #require(try renderer.render(template, report).split(separator: "\n").first)
+            #expect(heading == "### Slipway: Delivering…", "\(template)")
+        }
+        var queued = StoreResult(store: "play", storeType: .googlePlay, state: .pending, summary: "queued")
+        var line = try renderer.renderLine("github-status-description", ReportFixtures.report([queued]).stores[0])
+        #expect(line == "queued")
+        queued.summary = "artifact download will be retried"
+        line = try renderer.renderLine("github-status-description", ReportFixtures.report([queued]).stores[0])
+        #expect(line == "queued · artifact download will be retried")
+    }
 }

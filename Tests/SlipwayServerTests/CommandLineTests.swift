@@ -135,7 +135,7 @@ struct CommandLineTests {
 
     @Test func theDemoServesItsDashboardAtTheAddressItPrintsUntilInterrupted() async throws {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("demo-serve-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
         defer { try? FileManager.default.removeItem(at: log) }
         let process = Process()
         process.executableURL = SlipwayProcess.executable

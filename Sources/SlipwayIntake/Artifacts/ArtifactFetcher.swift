@@ -228,7 +228,6 @@ package struct ArtifactFetcher: Sendable {
     /// `headers` carry another CI's credentials; when empty, `authorized` adds GitHub's.
     private func request(_ url: String, authorized: Bool, headers: [(String, String)] = []) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "User-Agent", value: "slipway")
         if !headers.isEmpty {
             for (name, value) in headers { request.headers.add(name: name, value: value) }
         } else if authorized, let gitHubToken {

@@ -142,7 +142,6 @@ package struct GitHubReporter: Sendable {
             request.headers.add(name: "Authorization", value: "Bearer \(token.revealed)")
             request.headers.add(name: "Accept", value: "application/vnd.github+json")
             request.headers.add(name: "X-GitHub-Api-Version", value: "2022-11-28")
-            request.headers.add(name: "User-Agent", value: "slipway")
             if let body, let data = try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]) {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: data))

@@ -69,7 +69,6 @@ package struct ServiceHTTP: Sendable {
             attempt += 1
             var request = HTTPClientRequest(url: url)
             request.method = method
-            request.headers.add(name: "User-Agent", value: "slipway")
             request.headers.add(name: "Accept", value: "application/json")
             for (name, value) in headers { request.headers.add(name: name, value: value) }
             if let body {

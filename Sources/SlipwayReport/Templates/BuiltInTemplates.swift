@@ -29,7 +29,7 @@ enum BuiltInTemplates {
 """#,
         "github-pr-comment": #"""
 {{% CONTENT_TYPE: TEXT}}
-### {{#allSucceeded}}✅{{/allSucceeded}}{{#anyFailed}}❌{{/anyFailed}} Slipway: {{headline}}
+### {{#allSucceeded}}✅ {{/allSucceeded}}{{#anyFailed}}❌ {{/anyFailed}}Slipway: {{headline}}
 
 Build of `{{shortSHA}}` on **{{ref}}**{{#commitTitle}} — {{commitTitle}}{{/commitTitle}}{{#buildURL}} · [CI run]({{buildURL}}){{/buildURL}}{{#dashboardURL}} · [delivery {{deliveryID}}]({{dashboardURL}}){{/dashboardURL}}
 
@@ -63,14 +63,14 @@ Build of `{{shortSHA}}` on **{{ref}}**{{#commitTitle}} — {{commitTitle}}{{/com
 {{% CONTENT_TYPE: TEXT}}
 {{! The commit status line of one store (the status context already names the store); GitHub cuts
     it at 140 characters. Rendered with one store of the report: name, type, state, emoji,
-    summary, failure { step, message, hint }. Line breaks collapse to spaces. }}
+    summary, note (the summary unless it only repeats the state), failure { step, message, hint }. Line breaks collapse to spaces. }}
 {{#failure}}{{step}} failed: {{message}}{{/failure}}
-{{^failure}}{{state}}{{#summary}} · {{summary}}{{/summary}}{{/failure}}
+{{^failure}}{{state}}{{#note}} · {{note}}{{/note}}{{/failure}}
 
 """#,
         "gitlab-mr-note": #"""
 {{% CONTENT_TYPE: TEXT}}
-### {{#allSucceeded}}✅{{/allSucceeded}}{{#anyFailed}}❌{{/anyFailed}} Slipway: {{headline}}
+### {{#allSucceeded}}✅ {{/allSucceeded}}{{#anyFailed}}❌ {{/anyFailed}}Slipway: {{headline}}
 
 Build of `{{shortSHA}}` on **{{ref}}**{{#commitTitle}} — {{commitTitle}}{{/commitTitle}}{{#buildURL}} · [pipeline]({{buildURL}}){{/buildURL}}{{#dashboardURL}} · [delivery {{deliveryID}}]({{dashboardURL}}){{/dashboardURL}}
 

@@ -73,7 +73,6 @@ struct GitHubSignInClient: Sendable {
         request.method = .POST
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "slipway")
         let body: [String: String] = [
             "client_id": settings.clientID, "client_secret": clientSecret.revealed, "code": code, "redirect_uri": redirectURI,
         ]
@@ -89,7 +88,6 @@ struct GitHubSignInClient: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Accept", value: "application/vnd.github+json")
         request.headers.add(name: "X-GitHub-Api-Version", value: "2022-11-28")
-        request.headers.add(name: "User-Agent", value: "slipway")
         return try await send(request, step: step)
     }
 
