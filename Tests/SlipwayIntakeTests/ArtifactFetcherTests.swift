@@ -226,6 +226,34 @@ struct ArtifactFetcherTests {
         #expect(await host.downloads["/files/app.apk"] == nil)
     }
 
+    @Test func aURLWithoutAnAPKNameIsNamedByContentDispositionOrTypedByArtifactKind() async throws {
+        let host = FakeArtifactHost()
+        await host.add(path: "/builds/latest", data: Self.apk, fileName: "app-release.apk")
+        await host.add(path: "/download", data: Self.apk)
+        try await host.run { base in
+            try await withFetcher(github: FakeGitHub(token: Self.token)) { fetcher, folder, _ in
+                let named = try await fetcher.fetch(.url(base + "/builds/latest"), selecting: try selector("**/*.apk"), into: folder)
+                #expect(named.name == "app-release.apk" && named.kind == .apk)
+                #expect(named.sha256 == Self.sha(Self.apk))
+                #expect(FileManager.default.fileExists(atPath: named.path))
+
+                let typed = try await fetcher.fetch(.url(base + "/download?id=7"), selecting: try selector("**/*.apk", .apk), into: folder)
+                #expect(typed.name == "download.apk" && typed.kind == .apk)
+
+                let error = await #expect(throws: ArtifactFetchError.self) {
+                    try await fetcher.fetch(.url(base + "/download?id=7"), selecting: try selector("**/*.{apk,aab}"), into: folder)
+                }
+                #expect(error == .untyped(url: base + "/download"))
+                #expect(error?.description.contains("set artifact_kind: apk (or aab) on the rule") == true)
+
+                let wrongName = await #expect(throws: ArtifactFetchError.self) {
+                    try await fetcher.fetch(.url(base + "/builds/latest"), selecting: try selector("**/*-debug.apk"), into: folder)
+                }
+                #expect(wrongName == .noMatch(pattern: "**/*-debug.apk", available: ["app-release.apk"]))
+            }
+        }
+    }
+
     @Test func credentialsInAURLStayOutOfMessages() {
         #expect(ArtifactFetcher.redacted("https://user:pa55@host.example/a/app.apk?sig=x") == "https://host.example/a/app.apk")
     }

@@ -8,6 +8,7 @@ import NIOCore
 package actor FakeArtifactHost {
     private var files: [String: Data] = [:]
     private var redirects: [String: String] = [:]
+    private var dispositions: [String: String] = [:]
     /// Completed downloads per path.
     package private(set) var downloads: [String: Int] = [:]
     /// Every request's path and headers (lowercased names), in order: what a redirect carried along.
@@ -15,8 +16,10 @@ package actor FakeArtifactHost {
 
     package init() {}
 
-    package func add(path: String, data: Data) {
+    /// - Parameter fileName: sent as `Content-Disposition: attachment; filename="…"` (URLs like `/latest`).
+    package func add(path: String, data: Data, fileName: String? = nil) {
         files[path] = data
+        dispositions[path] = fileName.map { "attachment; filename=\"\($0)\"" }
     }
 
     /// Makes `path` answer 302 to `target` (another registered path, or an absolute URL on another host).
@@ -52,8 +55,10 @@ package actor FakeArtifactHost {
             return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "no such artifact")))
         }
         downloads[path, default: 0] += 1
-        return Response(
+        var response = Response(
             status: .ok, headers: [.contentType: "application/vnd.android.package-archive"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        if let disposition = dispositions[path] { response.headers[.contentDisposition] = disposition }
+        return response
     }
 }

@@ -13,6 +13,9 @@ package enum ArtifactFetchError: Error, CustomStringConvertible, Equatable {
     case unreadable(String)
     /// The URL's host is not in the allowlist `setting` (the config key of the source that was used).
     case hostNotAllowed(host: String, setting: String)
+    /// A URL whose name is no `.apk`/`.aab`, answered without a `Content-Disposition` file name, for a
+    /// rule without `artifact_kind`: nothing says what the file is.
+    case untyped(url: String)
     /// The guard refused the URL (a private address, an https → http redirect, too many redirects).
     case refused(step: String, reason: String)
 
@@ -32,6 +35,9 @@ package enum ArtifactFetchError: Error, CustomStringConvertible, Equatable {
             "the artifact could not be read: \(reason)"
         case .hostNotAllowed(let host, let setting):
             "artifact host \(host) is not in \(setting); add it there if the build's artifacts are served from it"
+        case .untyped(let url):
+            "\(url) does not say whether it is an APK or an AAB: its path does not end in .apk or .aab and the answer "
+                + "has no Content-Disposition file name; set artifact_kind: apk (or aab) on the rule"
         case .refused(let step, let reason):
             "\(step): \(reason)"
         }

@@ -193,6 +193,9 @@ package struct ArtifactFetcher: Sendable {
         }
         if !allowedHosts.isEmpty && !allowedHosts.contains(host) { throw .hostNotAllowed(host: host, setting: Self.genericAllowlist) }
         let name = url.lastPathComponent
+        if ArtifactKind(fileName: name) == nil {
+            return try await fetchUntypedURL(text, urlName: name, selector: selector, into: directory)
+        }
         guard selector.accepts(name: name) else {
             throw .noMatch(pattern: selector.description, available: [name])
         }
@@ -201,6 +204,53 @@ package struct ArtifactFetcher: Sendable {
         let (size, sha256) = try await download(
             text, to: target, step: "download \(Self.redacted(text))", authorized: false, restrictHosts: true)
         return Artifact(path: target.path, name: name, kind: kind, size: size, sha256: sha256)
+    }
+
+    /// A URL whose path does not end in `.apk`/`.aab` (`…/download?id=7`, `…/latest`): downloaded
+    /// first, then named by the answer's `Content-Disposition` file name, or typed by the rule's
+    /// `artifact_kind`; otherwise refused with what to set.
+    private func fetchUntypedURL(_ text: String, urlName: String, selector: ArtifactSelector, into directory: URL)
+        async throws(ArtifactFetchError) -> Artifact
+    {
+        let shown = Self.redacted(text)
+        let partial = directory.appendingPathComponent("download-\(UUID().uuidString).partial")
+        let (size, sha256, suggested) = try await downloadNamed(
+            text, to: partial, step: "download \(shown)", authorized: false, restrictHosts: true)
+        var name = suggested.map(Self.safeFileName) ?? urlName
+        guard let kind = ArtifactKind(fileName: name) ?? selector.kind else {
+            try? FileManager.default.removeItem(at: partial)
+            throw .untyped(url: shown)
+        }
+        if ArtifactKind(fileName: name) == nil { name += ".\(kind.rawValue)" }
+        guard selector.accepts(name: name) else {
+            try? FileManager.default.removeItem(at: partial)
+            throw .noMatch(pattern: selector.description, available: [name])
+        }
+        let target = directory.appendingPathComponent(Self.safeFileName(name))
+        do {
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.moveItem(at: partial, to: target)
+        } catch {
+            throw .unreadable("cannot move the download to \(target.path)")
+        }
+        return Artifact(path: target.path, name: name, kind: kind, size: size, sha256: sha256)
+    }
+
+    /// The file name a `Content-Disposition` header suggests (`filename*=UTF-8''…` first, then `filename="…"`).
+    static func suggestedFileName(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let parts = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        if let extended = parts.first(where: { $0.lowercased().hasPrefix("filename*=") }),
+            let quote = extended.range(of: "''")
+        {
+            let value = String(extended[quote.upperBound...]).removingPercentEncoding ?? ""
+            if !value.isEmpty { return value }
+        }
+        if let plain = parts.first(where: { $0.lowercased().hasPrefix("filename=") }) {
+            let value = plain.dropFirst("filename=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            if !value.isEmpty { return value }
+        }
+        return nil
     }
 
     private func hashLocalFile(_ path: String, selector: ArtifactSelector) throws(ArtifactFetchError) -> Artifact {
@@ -287,6 +337,16 @@ package struct ArtifactFetcher: Sendable {
         _ url: String, to target: URL, step: String, authorized: Bool, headers: [(String, String)] = [],
         hint: (@Sendable (Int) -> String?)? = nil, restrictHosts: Bool = false
     ) async throws(ArtifactFetchError) -> (Int64, String) {
+        let (size, sha256, _) = try await downloadNamed(
+            url, to: target, step: step, authorized: authorized, headers: headers, hint: hint, restrictHosts: restrictHosts)
+        return (size, sha256)
+    }
+
+    /// `download`, also returning the file name the answer's `Content-Disposition` suggests.
+    func downloadNamed(
+        _ url: String, to target: URL, step: String, authorized: Bool, headers: [(String, String)] = [],
+        hint: (@Sendable (Int) -> String?)? = nil, restrictHosts: Bool = false
+    ) async throws(ArtifactFetchError) -> (Int64, String, String?) {
         let allowed = self
         do {
             return try await http.withResponse(
@@ -302,7 +362,8 @@ package struct ArtifactFetcher: Sendable {
                         hint: status == 410 ? "the artifact expired; re-run the build" : (hint ?? Self.hint(status:))(status))
                 }
                 let body = response.body
-                return try await FileSystem.shared.withFileHandle(
+                let suggested = Self.suggestedFileName(response.headers.first(name: "content-disposition"))
+                let (size, sha256) = try await FileSystem.shared.withFileHandle(
                     forWritingAt: FilePath(target.path), options: .newFile(replaceExisting: true)
                 ) { handle in
                     try await handle.withBufferedWriter(capacity: .mebibytes(1)) { writer in
@@ -316,6 +377,7 @@ package struct ArtifactFetcher: Sendable {
                         return (size, Self.hex(hasher.finalize()))
                     }
                 }
+                return (size, sha256, suggested)
             }
         } catch let error as FileSystemError {
             throw .unreadable("cannot write \(target.path): \(error.code)")
