@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import SlipwayCore
 import SlipwayFakes
 import Testing
 
@@ -177,6 +178,51 @@ struct CommandLineTests {
         #expect(run.status == 1)
         #expect(run.errors.contains(folder.appendingPathComponent("github-pr-comment.mustache").path + ":"))
         #expect(run.errors.contains("template syntax error"))
+    }
+
+    @Test(arguments: ["github", "gitlab", "bitrise", "buildkite", "circleci", "generic"])
+    func initWritesAStarterConfigThatValidatesAndSaysWhatToSetAndWire(ci: String) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("init-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("slipway.yml")
+        let run = try slipway([
+            "init", "--ci", ci, "--stores", "play,applivery,product-science,ignite,amazon", "--chat", "slack",
+            "--output", file.path, "--public-url", "https://releases.acme.dev",
+        ])
+        #expect(run.status == 0, "\(run.errors)")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let config = try ConfigLoader.parse(yaml: text, file: file.path)
+        #expect(config.stores.map(\.name) == ["play", "applivery", "product-science", "ignite", "amazon"])
+        #expect(config.notifications.contains { $0.name == "team-chat" })
+        #expect(try slipway(["validate", file.path]).status == 0)
+        // Every secret is a reference, and each one is named in the output.
+        for secret in ["token:", "secret:", "webhook_token:", "app_token:"] {
+            for line in text.split(separator: "\n") where line.trimmingCharacters(in: .whitespaces).hasPrefix(secret) {
+                #expect(line.contains("${"), "\(line) is not a reference")
+            }
+        }
+        let variables = run.output.components(separatedBy: "environment variables").last?.components(separatedBy: "Wire").first ?? ""
+        for name in ["SLIPWAY_API_TOKEN", "APPLIVERY_APP_TOKEN", "PRODUCTSCIENCE_TOKEN", "DT_CLIENT_SECRET", "AMAZON_CLIENT_SECRET", "SLACK_BOT_TOKEN"] {
+            #expect(variables.contains("  \(name)\n"), "\(name) is not listed")
+        }
+        #expect(!variables.contains("ENV_NAME"))
+        #expect(run.output.contains("https://releases.acme.dev/webhooks/\(ci)"))
+        #expect(run.output.contains("OK"))
+    }
+
+    @Test func initRefusesToOverwriteAndNamesWhatItKnows() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("init-\(UUID().uuidString).yml")
+        try "keep me".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let again = try slipway(["init", "--output", file.path])
+        #expect(again.status != 0)
+        #expect(again.errors.contains("exists already"))
+        #expect(try String(contentsOf: file, encoding: .utf8) == "keep me")
+        let unknown = try slipway(["init", "--stores", "play,testflight", "--output", file.path + ".new"])
+        #expect(unknown.status != 0)
+        #expect(unknown.errors.contains("unknown store \"testflight\"; use play, applivery, product-science, ignite, amazon"))
+        #expect(!FileManager.default.fileExists(atPath: file.path + ".new"))
     }
 
     @Test func deliverRunsTheStoreFlowsOnceWithoutAServer() async throws {
