@@ -29,6 +29,10 @@ def changed(mutate):
 cases.append(("inline secret is refused", changed(lambda c: c["sources"]["github"].update(token="ghp_inline")), False))
 cases.append(("unknown store type is refused", changed(lambda c: c["stores"]["play"].update(type="google-plya")), False))
 cases.append(("typo in a rule key is refused", changed(lambda c: c["rules"][0].update(brnches=["main"])), False))
+cases.append(("a rule may give a store options of its own",
+              changed(lambda c: c["rules"][0].update(stores=["play", {"play": {"chunk_bytes": 524288}}])), True))
+cases.append(("a store entry with two names is refused",
+              changed(lambda c: c["rules"][0].update(stores=[{"play": {"a": 1}, "other": {"b": 2}}])), False))
 cases.append(("chunk size off the 256 KiB grid is refused", changed(lambda c: c["stores"]["play"].update(chunk_bytes=300000)), False))
 
 passed = failed = 0

@@ -32,6 +32,7 @@ struct Explain: ParsableCommand {
         let ref = input.trigger == .tag ? "tag \(input.tag ?? "?")" : "branch \(input.branch ?? "?")"
         lines.append("Build: \(input.repository) \(ref) (\(input.trigger.rawValue)\(input.pullRequest.map { ", PR #\($0)" } ?? "")), conclusion \(input.conclusion.rawValue)")
         lines.append("")
+        let plan = config.plan(for: input)
         for evaluation in config.evaluate(input) {
             let rule = evaluation.rule
             lines.append("Rule \"\(rule.name)\" (\(config.file):\(rule.line)): \(evaluation.matched ? "MATCHES" : "does not match")")
@@ -39,7 +40,18 @@ struct Explain: ParsableCommand {
             if evaluation.matched {
                 lines.append("  → artifact: \(rule.artifact)")
                 for name in rule.stores {
-                    lines.append("  → store \(name): \(describe(store: config.store(named: name)))")
+                    guard let override = rule.storeOverrides[name] else {
+                        lines.append("  → store \(name): \(describe(store: config.store(named: name)))")
+                        continue
+                    }
+                    let options = override.options.map { "\($0.key) \($0.value)" }.joined(separator: "; ")
+                    lines.append("  → store \(name) with this rule's options (\(options)): \(describe(store: override.definition))")
+                }
+                // A store an earlier matching rule already took is delivered once, the earlier rule's way.
+                for name in rule.stores {
+                    if let planned = plan.uploads.first(where: { $0.store == name }), planned.rule != rule.name {
+                        lines.append("    (\(name) is delivered once, as rule \"\(planned.rule)\" sets it: the first matching rule wins)")
+                    }
                 }
                 if rule.notify.isEmpty {
                     lines.append("  → notify: nobody")
@@ -50,7 +62,6 @@ struct Explain: ParsableCommand {
             }
             lines.append("")
         }
-        let plan = config.plan(for: input)
         if plan.isEmpty {
             lines.append("Result: no rule matches, so Slipway ignores this build (the webhook gets 200 with the reasons above).")
         } else {

@@ -225,6 +225,32 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: file.path + ".new"))
     }
 
+    @Test func explainShowsARulesOwnStoreOptionsAndWhichRuleWins() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("override-\(UUID().uuidString).yml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+            version: 1
+            stores:
+              applivery-qa:
+                type: applivery
+                app_token: ${APPLIVERY_APP_TOKEN}
+                organization: acme
+                tags: [qa]
+            rules:
+              - name: nightly
+                repo: acme/app
+                stores: [{applivery-qa: {tags: [nightly], version_name: "nightly-{short_sha}"}}]
+              - name: everything
+                repo: acme/app
+                stores: [applivery-qa]
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let run = try slipway(["explain", "--config", file.path, "--repo", "acme/app", "--branch", "main"])
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.output.contains("→ store applivery-qa with this rule's options (tags [nightly]; version_name nightly-{short_sha}): Applivery"))
+        #expect(run.output.contains("(applivery-qa is delivered once, as rule \"nightly\" sets it: the first matching rule wins)"))
+        #expect(try slipway(["validate", file.path]).status == 0)
+    }
+
     @Test func deliverRunsTheStoreFlowsOnceWithoutAServer() async throws {
         try await TestWorld.with { world in
             let apk = world.folder.appendingPathComponent("app-release.apk")

@@ -135,6 +135,24 @@ struct WebhookToPlayTests {
         }
     }
 
+    @Test func aRulesOwnStoreOptionsReachTheStore() async throws {
+        try await TestWorld.with { world in
+            let text = try String(contentsOfFile: world.configPath, encoding: .utf8)
+                .replacingOccurrences(of: "stores: [play, applivery]", with: "stores: [play, {applivery: {tags: [nightly, main], version_name: \"nightly-{short_sha}\"}}]")
+            try text.write(toFile: world.configPath, atomically: true, encoding: .utf8)
+            await world.artifacts.add(path: "/builds/9/app-release.apk", data: TestWorld.fakeAPK(seed: 9))
+            await world.applivery.setProcessingPolls(0)
+            try await world.withServer { server in
+                let answer = try await world.postGeneric(server, artifactURL: world.artifactsURL + "/builds/9/app-release.apk")
+                let delivery = try await world.waitForDelivery(server, id: try #require(answer.json["delivery_id"] as? String))
+                #expect(delivery["state"] as? String == "done")
+                let upload = try #require(await world.applivery.uploads.first)
+                #expect(upload.fields["tags"] == "nightly, main")
+                #expect(upload.fields["versionName"] == "nightly-aaaabbb")
+            }
+        }
+    }
+
     @Test func playConcurrentUpdateIsRetriedAndSucceeds() async throws {
         try await TestWorld.with { world in
             let runID = await world.addRun(apk: TestWorld.fakeAPK())

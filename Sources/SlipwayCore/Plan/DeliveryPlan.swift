@@ -26,11 +26,20 @@ package struct PlannedUpload: Codable, Sendable, Equatable, Hashable {
     package var store: String
     package var artifact: ArtifactSelector
     package var rule: String
+    /// Set when `rule` gives the store options of its own: the upload then runs with them.
+    /// (Absent in plans stored before per-rule options existed: those decode as nil.)
+    package var variant: String?
 
-    package init(store: String, artifact: ArtifactSelector, rule: String) {
+    package init(store: String, artifact: ArtifactSelector, rule: String, variant: String? = nil) {
         self.store = store
         self.artifact = artifact
         self.rule = rule
+        self.variant = variant
+    }
+
+    /// Which uploader runs it: the store's own, or the one built with the rule's options.
+    package var uploaderKey: String {
+        variant.map { SlipwayConfig.variantKey(store: store, rule: $0) } ?? store
     }
 }
 
@@ -40,8 +49,20 @@ extension SlipwayConfig {
         rules.map { $0.evaluate(input) }
     }
 
+    /// The key of the uploader built for `store` with `rule`'s options.
+    package static func variantKey(store: String, rule: String) -> String {
+        "\(store)@\(rule)"
+    }
+
+    /// Every store as some rule sets options for it, keyed like `PlannedUpload.uploaderKey`.
+    package var storeVariants: [(key: String, definition: StoreDefinition)] {
+        rules.flatMap { rule in
+            rule.storeOverrides.sorted { $0.key < $1.key }.map { (Self.variantKey(store: $0.key, rule: rule.name), $0.value.definition) }
+        }
+    }
+
     /// The plan for a build: the union of what every matching rule asks for. A store named by two
-    /// matching rules is delivered once, with the first rule's artifact choice.
+    /// matching rules is delivered once, with the first rule's artifact choice and options.
     package func plan(for input: MatchInput) -> DeliveryPlan {
         var uploads: [PlannedUpload] = []
         var notifications: [String] = []
@@ -50,7 +71,10 @@ extension SlipwayConfig {
             let rule = evaluation.rule
             matched.append(rule.name)
             for store in rule.stores where !uploads.contains(where: { $0.store == store }) {
-                uploads.append(PlannedUpload(store: store, artifact: rule.artifact, rule: rule.name))
+                uploads.append(
+                    PlannedUpload(
+                        store: store, artifact: rule.artifact, rule: rule.name,
+                        variant: rule.storeOverrides[store] == nil ? nil : rule.name))
             }
             for name in rule.notify where !notifications.contains(name) {
                 notifications.append(name)

@@ -58,6 +58,21 @@ package enum ConfigKeys {
     package static let teamsNotification = ["type", "webhook_url", "payload", "template"]
     package static let discordNotification = ["type", "webhook_url", "username", "template"]
 
+    /// The store options a rule may set for its own builds (`stores: [{NAME: {KEY: VALUE}}]`):
+    /// what a build varies in. Credentials, ids and URLs stay on the store.
+    package static let perRule: [StoreType: [String]] = [
+        .googlePlay: [],
+        .applivery: [
+            "tags", "filter", "version_name", "download_type", "notify_collaborators", "notify_employees", "notify_message",
+            "check_download_link",
+        ],
+        .buildUploads: ["build_type"],
+        .ignite: ["fallback_url", "segments", "send_to_samsung", "store_metadata"],
+        .amazonAppstore: [
+            "apk_mode", "release_notes", "listings", "images", "availability", "validate", "commit", "keep_edit_on_failure",
+        ],
+    ]
+
     package static let rule = [
         "name", "repo", "repos", "branches", "tags", "events", "conclusion", "artifact", "artifact_kind", "stores",
         "notify",

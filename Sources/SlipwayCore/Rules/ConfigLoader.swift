@@ -73,11 +73,18 @@ package enum ConfigLoader {
         // Names declared under stores: even when their settings were invalid, so rules naming them
         // are not reported a second time as "not declared".
         var declaredStores: Set<String> = []
+        var storeNodes: [String: (key: Node, value: Node)] = [:]
         if let storesNode = top["stores"]?.value, case .mapping(let mapping) = storesNode {
-            for (key, _) in mapping { if let name = key.scalar?.string { declaredStores.insert(name) } }
+            for (key, value) in mapping {
+                if let name = key.scalar?.string {
+                    declaredStores.insert(name)
+                    storeNodes[name] = (key, value)
+                }
+            }
         }
-        let rules = readRules(
+        var rules = readRules(
             rulesNode.value, stores: stores, declaredStores: declaredStores, notifications: notifications, reader: &reader)
+        readStoreOverrides(rulesNode.value, into: &rules, stores: stores, storeNodes: storeNodes, reader: &reader)
 
         for notification in notifications where notification.type == .github && sources.github == nil {
             reader.error(
@@ -210,7 +217,7 @@ package enum ConfigLoader {
         return stores
     }
 
-    private static func readStore(name: String, key: Node, _ node: Node, reader: inout YAMLNodeReader)
+    static func readStore(name: String, key: Node, _ node: Node, reader: inout YAMLNodeReader)
         -> StoreDefinition?
     {
         let what = "store \"\(name)\""
@@ -429,7 +436,7 @@ package enum ConfigLoader {
             }
 
             var storeNames: [String] = []
-            if let n = fields["stores"]?.value, let values = reader.stringList(n, "\(what) stores") {
+            if let n = fields["stores"]?.value, let values = storeReferences(n, "\(what) stores", reader: &reader) {
                 for (value, valueNode) in values {
                     guard let store = stores.first(where: { $0.name == value }) else {
                         if declaredStores.contains(value) { continue }  // its own error is reported already

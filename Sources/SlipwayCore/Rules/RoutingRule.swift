@@ -16,6 +16,21 @@ package struct RoutingRule: Sendable, Equatable {
     package var notify: [String]
     /// True when `notify:` was left out and the rule reports to every declared notification.
     package var notifyIsDefault: Bool
+    /// Stores this rule delivers to with options of its own (`stores: [{applivery-qa: {tags: [nightly]}}]`).
+    package var storeOverrides: [String: StoreOverride] = [:]
+}
+
+/// A store as one rule uses it: the store's settings with the rule's options laid over them.
+package struct StoreOverride: Sendable, Equatable {
+    /// The store, its options merged (same name, so results and reports name the store as declared).
+    package var definition: StoreDefinition
+    /// The options the rule set, as written (for `explain`).
+    package var options: [(key: String, value: String)]
+
+    package static func == (a: StoreOverride, b: StoreOverride) -> Bool {
+        a.definition == b.definition && a.options.map(\.key) == b.options.map(\.key)
+            && a.options.map(\.value) == b.options.map(\.value)
+    }
 }
 
 /// Which file of a build's artifacts a rule delivers.

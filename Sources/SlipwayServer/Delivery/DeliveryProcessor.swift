@@ -62,7 +62,7 @@ package struct DeliveryProcessor: JobHandler {
 
         try await jobStore.setDeliveryState(deliveryID: record.id, state: .running, error: nil)
         for upload in plan.uploads where results[upload.store] == nil {
-            let type = uploaders[upload.store]?.definition.type ?? .googlePlay
+            let type = uploaders[upload.uploaderKey]?.definition.type ?? .googlePlay
             let pending = StoreResult(store: upload.store, storeType: type, state: .pending, summary: "queued")
             try await jobStore.saveResult(deliveryID: record.id, result: pending)
             results[upload.store] = pending
@@ -120,7 +120,7 @@ package struct DeliveryProcessor: JobHandler {
 
             try await withThrowingTaskGroup(of: (String, StoreResult, String?).self) { group in
                 for upload in due {
-                    guard let uploader = uploaders[upload.store] else {
+                    guard let uploader = uploaders[upload.uploaderKey] else {
                         // Planned when the webhook came in; the config no longer has the store.
                         let type = results[upload.store]?.storeType ?? .googlePlay
                         let failure = StoreFailure(
@@ -187,7 +187,7 @@ package struct DeliveryProcessor: JobHandler {
         var changed = false
         for upload in record.plan.uploads {
             guard var result = results[upload.store], result.state == .waiting else { continue }
-            guard let uploader = uploaders[upload.store] as? any PollingStoreUploader else { continue }
+            guard let uploader = uploaders[upload.uploaderKey] as? any PollingStoreUploader else { continue }
             let previous = result
             do throws(StoreError) {
                 result = try await uploader.poll(result, for: event, logger: logger)

@@ -86,9 +86,10 @@ package struct SlipwayRuntime: Sendable {
 
         do {
             var uploaders: [String: any StoreUploader] = [:]
-            for store in config.stores {
+            // Each store, and each store as a rule with options of its own uses it.
+            for (key, store) in config.stores.map({ ($0.name, $0) }) + config.storeVariants {
                 do {
-                    uploaders[store.name] = try StoreUploaders.make(
+                    uploaders[key] = try StoreUploaders.make(
                         store, environment: environment, baseDirectory: base, httpClient: httpClient,
                         retryPolicy: options.storeRetryPolicy, network: network, logger: logger)
                 } catch {
