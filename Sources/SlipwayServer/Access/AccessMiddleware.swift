@@ -2,6 +2,7 @@ import Foundation
 package import Hummingbird
 import Logging
 import NIOCore
+import SlipwayHTTP
 
 /// The gate every route passes: webhooks, health checks, the login pages and static assets are
 /// public; everything else needs an API token or a browser session, and every state-changing
@@ -39,7 +40,7 @@ package struct AccessMiddleware: RouterMiddleware {
         context.viewer = viewer
         var request = request
         if !readOnly {
-            if !Self.isSameOrigin(request) {
+            if !Self.isSameOrigin(request, publicURL: policy.publicURL) {
                 context.logger.warning("cross-origin request to a protected route refused", metadata: ["path": "\(path)"])
                 return Self.secured(Pages.message(.forbidden, title: "Refused", text: "This request came from another site."))
             }
@@ -84,11 +85,13 @@ package struct AccessMiddleware: RouterMiddleware {
     }
 
     /// A state-changing request must come from this server's own pages: when the browser names
-    /// the page's origin, its host must be this request's host. Browsers send `Origin: null` for a
+    /// the page's origin, it must be `public_url`'s origin or this request's host (a reverse proxy
+    /// may rewrite `Host`, so `public_url` counts too). Browsers send `Origin: null` for a
     /// same-origin form under `Referrer-Policy: no-referrer`, so `null` says nothing either way:
     /// the CSRF tokens decide then.
-    static func isSameOrigin(_ request: Request) -> Bool {
+    static func isSameOrigin(_ request: Request, publicURL: String?) -> Bool {
         guard let origin = request.headers[.origin], origin != "null" else { return true }  // non-browser clients send none
+        if let publicURL, let own = Origin(publicURL), Origin(origin) == own { return true }
         guard let host = URL(string: origin)?.host, let authority = request.head.authority else { return false }
         let port = URL(string: origin)?.port.map { ":\($0)" } ?? ""
         return (host + port).lowercased() == authority.lowercased() || host.lowercased() == authority.lowercased()

@@ -24,7 +24,7 @@ struct LoginController: Sendable {
         }
         router.post("/login") { request, context in
             guard access.hasCredentials else { return Pages.noCredentialConfigured() }
-            guard AccessMiddleware.isSameOrigin(request) else {
+            guard AccessMiddleware.isSameOrigin(request, publicURL: access.publicURL) else {
                 return Pages.message(.forbidden, title: "Refused", text: "This sign-in came from another site.")
             }
             let peer = WebhookController.peer(request, context, trusting: trustedProxies)
