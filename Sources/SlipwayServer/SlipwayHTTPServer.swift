@@ -72,6 +72,12 @@ package enum SlipwayHTTPServer {
             workerID: options.workerID, concurrency: runtime.config.server.workers, lease: options.workerLease,
             pollInterval: options.workerPollInterval, logger: runtime.logger)
         let limiter = FailureLimiter()
+        if runtime.access.isPublic {
+            runtime.logger.warning("server.dashboard.public is true: anyone who reaches the port can read deliveries and download links")
+        } else if !runtime.access.hasCredentials {
+            runtime.logger.warning(
+                "no server.access credential is configured: the dashboard, API and metrics answer 401 until you set server.access.api_tokens or server.access.github")
+        }
         var services: [any Service] = [worker]
         let admin = runtime.config.server.adminListen
         if let admin {
