@@ -48,6 +48,15 @@ struct AccessTests {
                 #expect(try await plain(server + "/api/deliveries/\(id)", bearer: TestWorld.apiToken).text.contains(id))
                 #expect(try await plain(server + "/healthz").status == 200)
                 #expect(try await plain(server + "/readyz").status == 200)
+                // A public prefix never opens another path, however it is spelled.
+                for path in ["/webhooks/../api/deliveries", "/webhooks/%2E%2E/api/deliveries", "/assets/../metrics", "/healthz/../metrics"] {
+                    var request = HTTPClientRequest(url: server + path)
+                    request.headers.add(name: "Accept", value: "application/json")
+                    let response = try await BrowserSession.client.execute(request, timeout: .seconds(10))
+                    let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                    #expect(response.status.code == 401, "\(path)")
+                    #expect(!text.contains(id))
+                }
             }
         }
     }

@@ -15,17 +15,25 @@ package struct AccessMiddleware: RouterMiddleware {
         self.policy = policy
     }
 
-    /// Paths anyone may call.
+    /// Paths anyone may call. Prefixed ones take exactly one plain segment (`/webhooks/github`), so
+    /// `/webhooks/../api/…` is never public, whatever a router might make of it.
     static func isPublic(_ path: String) -> Bool {
-        path.hasPrefix("/webhooks/") || path == "/healthz" || path == "/readyz" || path == "/login"
-            || path == "/auth/github" || path == "/auth/github/callback" || path.hasPrefix("/assets/")
+        isSingleSegment(path, under: "/webhooks/") || path == "/healthz" || path == "/readyz" || path == "/login"
+            || path == "/auth/github" || path == "/auth/github/callback" || isSingleSegment(path, under: "/assets/")
+    }
+
+    static func isSingleSegment(_ path: String, under prefix: String) -> Bool {
+        guard path.hasPrefix(prefix) else { return false }
+        let rest = path.dropFirst(prefix.count)
+        return !rest.isEmpty && !rest.contains("..")
+            && rest.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
     }
 
     package func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let path = request.uri.path
-        if path.hasPrefix("/webhooks/") { return try await next(request, context) }  // the hot path: nothing added
+        if Self.isSingleSegment(path, under: "/webhooks/") { return try await next(request, context) }  // the hot path: nothing added
         var context = context
         let readOnly = request.method == .get || request.method == .head
         if Self.isPublic(path) { return Self.secured(try await next(request, context)) }
