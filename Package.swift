@@ -39,6 +39,8 @@ let package = Package(
             name: "SlipwayHTTP",
             dependencies: [
                 "SlipwayCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -136,7 +138,8 @@ let package = Package(
         .testTarget(
             name: "SlipwayHTTPTests",
             dependencies: [
-                "SlipwayHTTP", "SlipwayFakes",
+                "SlipwayHTTP", "SlipwayFakes", "SlipwayCore",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

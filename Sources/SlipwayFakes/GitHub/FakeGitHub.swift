@@ -41,6 +41,12 @@ package actor FakeGitHub {
     private var blobSecret = UUID().uuidString
     private(set) var blobBaseURL = ""
     private var externalStorage: ExternalArtifactStorage?
+    /// GitHub App mode (`enableApp`): the app, and the installation tokens it handed out (token → expiry).
+    var app: FakeGitHubApp?
+    var installationTokens: [String: Date] = [:]
+    /// Installation tokens issued, and app JWTs refused (bad signature, claims or lifetime).
+    package internal(set) var installationTokensIssued = 0
+    package internal(set) var refusedJWTs = 0
     /// The API's own base URL once running (absolute `archive_download_url`s and `Link`s, as GitHub sends).
     private(set) var apiBaseURL = ""
 
@@ -143,6 +149,7 @@ package actor FakeGitHub {
 
     nonisolated func apiRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        addAppRoutes(to: router)
         router.get("/user") { request, _ in
             try await self.authorized(request, route: .user, "GET /user") { await self.userResponse() }
         }
@@ -212,7 +219,7 @@ package actor FakeGitHub {
 
     // MARK: Handlers
 
-    private static func repository(_ context: BasicRequestContext) -> String {
+    static func repository(_ context: BasicRequestContext) -> String {
         "\(context.parameters.get("owner") ?? "")/\(context.parameters.get("repo") ?? "")"
     }
 
@@ -221,7 +228,7 @@ package actor FakeGitHub {
     ) async throws -> Response {
         requestLog.append(description)
         let header = request.headers[.authorization] ?? ""
-        guard header == "Bearer \(token)" || header == "token \(token)" else {
+        guard header == "Bearer \(token)" || header == "token \(token)" || isLiveInstallationToken(header) else {
             return Self.json(.unauthorized, ["message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"])
         }
         if var queue = faults[route], !queue.isEmpty {

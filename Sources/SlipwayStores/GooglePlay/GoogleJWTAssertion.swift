@@ -1,6 +1,5 @@
-import Crypto
 import Foundation
-import _CryptoExtras
+import SlipwayHTTP
 
 /// The signed JWT a service account trades for an access token (Google's "JWT bearer" grant):
 /// header `{"alg":"RS256","kid":…,"typ":"JWT"}`, claims `iss`, `scope`, `aud`, `iat`, `exp`,
@@ -27,22 +26,10 @@ enum GoogleJWTAssertion {
     static func make(
         key: GoogleServiceAccountKey, scope: String, audience: String, issuedAt: Date
     ) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let iat = Int(issuedAt.timeIntervalSince1970)
-        let header = try encoder.encode(Header(kid: key.privateKeyID))
-        let claims = try encoder.encode(
-            Claims(iss: key.clientEmail, scope: scope, aud: audience, iat: iat, exp: iat + Int(lifetime)))
-        let signingInput = base64URL(header) + "." + base64URL(claims)
-        let signature = try key.privateKey.signature(
-            for: SHA256.hash(data: Data(signingInput.utf8)), padding: .insecurePKCS1v1_5)
-        return signingInput + "." + base64URL(signature.rawRepresentation)
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return try RS256JWT.sign(
+            header: Header(kid: key.privateKeyID),
+            claims: Claims(iss: key.clientEmail, scope: scope, aud: audience, iat: iat, exp: iat + Int(lifetime)),
+            key: key.privateKey)
     }
 }

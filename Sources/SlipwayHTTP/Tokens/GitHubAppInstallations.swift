@@ -1,0 +1,139 @@
+import AsyncHTTPClient
+package import Foundation
+import NIOCore
+import NIOHTTP1
+package import _CryptoExtras
+
+/// GitHub App authentication: an RS256 JWT (`iss` = app id, `iat` 60 s in the past, `exp` 9 min
+/// ahead) finds each repository's installation (`GET /repos/{o}/{r}/installation`, cached) and
+/// trades for its installation token (`POST /app/installations/{id}/access_tokens`). Tokens are
+/// reused until 5 minutes before `expires_at`, fetched once for concurrent callers, and dropped
+/// on a 401. Works against GitHub Enterprise Server through `apiURL`.
+package actor GitHubAppInstallations: GitHubCredentials {
+    package let appID: Int
+    let key: _RSA.Signing.PrivateKey
+    let apiURL: String
+    let fixedInstallation: Int64?
+    let http: OutboundHTTP
+    let now: @Sendable () -> Date
+    /// A token is renewed this long before GitHub says it expires.
+    package static let refreshMargin: TimeInterval = 300
+
+    private var installations: [String: Int64] = [:]
+    private var tokens: [Int64: (token: String, expires: Date)] = [:]
+    private var inFlight: [Int64: Task<(token: String, expires: Date), any Error>] = [:]
+    private var login: String?
+
+    package init(
+        appID: Int, privateKey: _RSA.Signing.PrivateKey, apiURL: String, installationID: Int64? = nil, http: OutboundHTTP,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.appID = appID
+        self.key = privateKey
+        self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
+        self.fixedInstallation = installationID
+        self.http = http
+        self.now = now
+    }
+
+    package func authorization(repository: String) async throws(GitHubAuthError) -> String {
+        let installation = try await installationID(for: repository)
+        if let cached = tokens[installation], now().addingTimeInterval(Self.refreshMargin) < cached.expires {
+            return "Bearer \(cached.token)"
+        }
+        let task: Task<(token: String, expires: Date), any Error>
+        if let running = inFlight[installation] {
+            task = running
+        } else {
+            task = Task { try await self.fetchToken(installation: installation) }
+            inFlight[installation] = task
+        }
+        do {
+            let fresh = try await task.value
+            inFlight[installation] = nil
+            tokens[installation] = fresh
+            return "Bearer \(fresh.token)"
+        } catch {
+            inFlight[installation] = nil
+            throw (error as? GitHubAuthError) ?? .transport(step: "get an installation token", reason: "\(type(of: error))")
+        }
+    }
+
+    package func refused(repository: String) async {
+        if let installation = installations[repository] ?? fixedInstallation { tokens[installation] = nil }
+    }
+
+    package func botLogin() async throws(GitHubAuthError) -> String? {
+        if let login { return login }
+        let (status, object) = try await call(.GET, "/app", step: "read the app (GET /app)")
+        guard status == 200, let slug = object["slug"] as? String else {
+            throw Self.failure(status, object, step: "read the app (GET /app)")
+        }
+        login = "\(slug)[bot]"
+        return login
+    }
+
+    /// The app's JWT, signed now.
+    package func jwt() throws(GitHubAuthError) -> String {
+        struct Header: Encodable { var alg = "RS256"; var typ = "JWT" }
+        struct Claims: Encodable { var iat: Int; var exp: Int; var iss: String }
+        let issued = Int(now().timeIntervalSince1970)
+        do {
+            return try RS256JWT.sign(header: Header(), claims: Claims(iat: issued - 60, exp: issued + 540, iss: String(appID)), key: key)
+        } catch {
+            throw .signing("\(error)")
+        }
+    }
+
+    private func installationID(for repository: String) async throws(GitHubAuthError) -> Int64 {
+        if let fixedInstallation { return fixedInstallation }
+        if let known = installations[repository] { return known }
+        let step = "find the installation for \(repository)"
+        let (status, object) = try await call(.GET, "/repos/\(repository)/installation", step: step)
+        guard status == 200, let id = (object["id"] as? NSNumber)?.int64Value else {
+            throw Self.failure(status, object, step: step)
+        }
+        installations[repository] = id
+        return id
+    }
+
+    private func fetchToken(installation: Int64) async throws(GitHubAuthError) -> (token: String, expires: Date) {
+        let step = "get an installation token"
+        let (status, object) = try await call(.POST, "/app/installations/\(installation)/access_tokens", step: step)
+        guard status == 201 || status == 200, let token = object["token"] as? String, let expiresText = object["expires_at"] as? String,
+            let expires = ISO8601DateFormatter().date(from: expiresText)
+        else {
+            throw Self.failure(status, object, step: step)
+        }
+        return (token, expires)
+    }
+
+    private func call(_ method: HTTPMethod, _ path: String, step: String) async throws(GitHubAuthError) -> (Int, [String: Any]) {
+        var request = HTTPClientRequest(url: apiURL + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(try jwt())")
+        request.headers.add(name: "Accept", value: "application/vnd.github+json")
+        request.headers.add(name: "X-GitHub-Api-Version", value: "2022-11-28")
+        let reply: (Int, Data)
+        do {
+            reply = try await http.withResponse(request, trust: .configured, timeout: .seconds(30)) { response, _ in
+                (Int(response.status.code), Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+            }
+        } catch {
+            throw .transport(step: step, reason: "GitHub did not answer (\(type(of: error)))")
+        }
+        return (reply.0, (try? JSONSerialization.jsonObject(with: reply.1)) as? [String: Any] ?? [:])
+    }
+
+    static func failure(_ status: Int, _ object: [String: Any], step: String) -> GitHubAuthError {
+        guard status >= 300 else { return .unexpectedAnswer(step: step) }
+        let message = object["message"] as? String ?? "no message"
+        let hint: String? =
+            switch status {
+            case 401: "check sources.github.app.app_id and that private_key is the app's current key (GitHub → app settings → Private keys)"
+            case 404: "the app is not installed on that repository: install it (GitHub → app settings → Install App), or set installation_id"
+            default: nil
+            }
+        return .http(step: step, status: status, message: message, hint: hint)
+    }
+}
