@@ -93,7 +93,9 @@ struct Validate: AsyncParsableCommand {
         if let key = access.sessionKey { references.append(("server.access.session_key", key)) }
         if let github = access.github { references.append(("server.access.github.client_secret", github.clientSecret)) }
         if let github = config.sources.github {
-            references += [("sources.github.webhook_secret", github.webhookSecret), ("sources.github.token", github.token)]
+            references.append(("sources.github.webhook_secret", github.webhookSecret))
+            if let token = github.token { references.append(("sources.github.token", token)) }
+            if let app = github.app { references.append(("sources.github.app.private_key", app.privateKey)) }
         }
         if let generic = config.sources.generic { references.append(("sources.generic.secret", generic.secret)) }
         if let gitlab = config.sources.gitlab { references += [("sources.gitlab.webhook_token", gitlab.webhookToken), ("sources.gitlab.token", gitlab.token)] }

@@ -11,6 +11,7 @@ import SlipwayIntake
 import SlipwayServer
 import SlipwayStores
 import Testing
+import _CryptoExtras
 
 /// Fakes of GitHub (API + artifact blob host) and Google Play on loopback, plus a config file that
 /// points Slipway at them: the whole outside world of one end-to-end test.
@@ -69,11 +70,19 @@ struct TestWorld: Sendable {
         """
 
     /// - Parameter serverExtra: lines under `server:` (2-space indent) in place of `defaultAccess`.
+    /// The GitHub App `githubApp: true` worlds authenticate as (key made once: RSA generation is slow).
+    static let appKey = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+    static let appBotLogin = "slipway-test[bot]"
+
+    /// - Parameter githubApp: authenticate to GitHub as an App (JWT → installation tokens), not with a token.
     static func with<T: Sendable>(
         twoStores: Bool = false, resumableChunks: Bool = false, database: String? = nil,
-        serverExtra: String = TestWorld.defaultAccess, body: (TestWorld) async throws -> T
+        serverExtra: String = TestWorld.defaultAccess, githubApp: Bool = false, body: (TestWorld) async throws -> T
     ) async throws -> T {
-        let github = FakeGitHub(token: gitHubToken)
+        let github = githubApp ? FakeGitHub(token: "static-token-not-used", login: appBotLogin) : FakeGitHub(token: gitHubToken)
+        if githubApp {
+            await github.enableApp(FakeGitHubApp(id: 12345, publicKey: appKey.publicKey, slug: "slipway-test", installationID: 777))
+        }
         let play = FakeGooglePlay()
         await play.register(account)
         await play.addPackage(packageName)
@@ -89,7 +98,9 @@ struct TestWorld: Sendable {
                     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-e2e-\(UUID().uuidString)")
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                     defer { try? FileManager.default.removeItem(at: folder) }
-                    try account.writeKeyFile(tokenURI: playURL + "/token", to: folder.appendingPathComponent("play.json"))
+                    _ = try account.writeKeyFile(tokenURI: playURL + "/token", to: folder.appendingPathComponent("play.json"))
+                    try appKey.pemRepresentation.write(to: folder.appendingPathComponent("app.pem"), atomically: true, encoding: .utf8)
+                    let gitHubAuth = githubApp ? "app:\n      app_id: 12345\n      private_key: file:app.pem" : "token: ${GITHUB_TOKEN}"
                     let config = """
                         version: 1
                         server:
@@ -102,7 +113,7 @@ struct TestWorld: Sendable {
                         sources:
                           github:
                             webhook_secret: ${GITHUB_WEBHOOK_SECRET}
-                            token: ${GITHUB_TOKEN}
+                            \(gitHubAuth)
                             api_url: \(githubURL)
                           generic:
                             secret: ${SLIPWAY_GENERIC_SECRET}

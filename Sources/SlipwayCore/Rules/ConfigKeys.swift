@@ -16,7 +16,8 @@ package enum ConfigKeys {
     package static let outbound = ["allow_private_networks"]
 
     package static let sources = ["github", "generic", "gitlab", "bitrise", "buildkite", "circleci"]
-    package static let github = ["webhook_secret", "token", "api_url", "login"]
+    package static let github = ["webhook_secret", "token", "app", "api_url", "login"]
+    package static let githubApp = ["app_id", "private_key", "installation_id"]
     package static let generic = ["secret", "tolerance_seconds", "allowed_artifact_hosts"]
     package static let gitlab = ["webhook_token", "signing_token", "token", "api_url", "tolerance_seconds"]
     package static let bitrise = ["webhook_secret", "token", "api_url", "app_url", "apps"]
@@ -82,7 +83,7 @@ package enum ConfigKeys {
     package static let all: [(section: String, keys: [String])] = [
         ("top level", topLevel), ("server", server), ("server.access", access), ("server.access.github", gitHubSignIn),
         ("server.dashboard", dashboard), ("server.outbound", outbound), ("server.polling", polling), ("sources", sources),
-        ("sources.github", github), ("sources.generic", generic), ("sources.gitlab", gitlab), ("sources.bitrise", bitrise),
+        ("sources.github", github), ("sources.github.app", githubApp), ("sources.generic", generic), ("sources.gitlab", gitlab), ("sources.bitrise", bitrise),
         ("sources.buildkite", buildkite), ("sources.circleci", circleci), ("stores (google-play)", googlePlay),
         ("stores (applivery)", applivery), ("stores (build-uploads)", buildUploads), ("stores (ignite)", ignite),
         ("ignite store_metadata", igniteMetadata), ("ignite store_metadata.permissions.NAME", ignitePermission),

@@ -89,7 +89,7 @@ package enum ConfigLoader {
         for notification in notifications where notification.type == .github && sources.github == nil {
             reader.error(
                 line: notification.line,
-                "notification \"\(notification.name)\" reports to GitHub, but there is no \"sources: github:\" with a token")
+                "notification \"\(notification.name)\" reports to GitHub, but there is no valid \"sources: github:\" (with a token or an app)")
         }
         return SlipwayConfig(
             file: file, server: server, sources: sources, stores: stores, notifications: notifications, rules: rules)
@@ -151,10 +151,10 @@ package enum ConfigLoader {
             {
                 let secret = require(fields, "webhook_secret", in: "sources.github", at: github.value, reader: &reader)
                     .flatMap { reader.secretReference($0, "sources.github.webhook_secret") }
-                let token = require(fields, "token", in: "sources.github", at: github.value, reader: &reader)
-                    .flatMap { reader.secretReference($0, "sources.github.token") }
-                if let secret, let token {
-                    var source = GitHubSource(webhookSecret: secret, token: token)
+                let credentials = readGitHubCredentials(fields, at: github.value, reader: &reader)
+                if let secret, let credentials {
+                    var source = GitHubSource(webhookSecret: secret, token: credentials.token)
+                    source.app = credentials.app
                     if let n = fields["api_url"]?.value, let v = reader.url(n, "sources.github.api_url") {
                         source.apiURL = v
                     }

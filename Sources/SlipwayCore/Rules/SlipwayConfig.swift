@@ -82,12 +82,34 @@ package struct SourceSettings: Sendable, Equatable {
 /// artifacts API, statuses and PR comments.
 package struct GitHubSource: Sendable, Equatable {
     package var webhookSecret: SecretReference
-    package var token: SecretReference
+    /// A token (personal or fine-grained) — or `app`: exactly one of the two is set.
+    package var token: SecretReference?
+    /// GitHub App authentication: installation tokens Slipway fetches and renews itself.
+    package var app: GitHubAppSettings?
     /// `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server.
     package var apiURL: String = "https://api.github.com"
     /// The token's own login (`my-app[bot]`). Needed for GitHub App installation tokens, which
     /// cannot call `GET /user`; Slipway finds its PR comment by marker *and* this author.
     package var login: String?
+
+    package init(webhookSecret: SecretReference, token: SecretReference?) {
+        self.webhookSecret = webhookSecret
+        self.token = token
+    }
+}
+
+/// `sources.github.app`: the App's id and private key (PEM), and optionally its installation.
+package struct GitHubAppSettings: Sendable, Equatable {
+    package var appID: Int
+    package var privateKey: SecretReference
+    /// Without it the installation is found per repository (`GET /repos/{o}/{r}/installation`).
+    package var installationID: Int64?
+
+    package init(appID: Int, privateKey: SecretReference, installationID: Int64? = nil) {
+        self.appID = appID
+        self.privateKey = privateKey
+        self.installationID = installationID
+    }
 }
 
 /// The generic signed hook: Standard Webhooks signing (`webhook-id`, `webhook-timestamp`,

@@ -59,6 +59,8 @@ package actor GitHubAppInstallations: GitHubCredentials {
         }
     }
 
+    package nonisolated var canRefresh: Bool { true }
+
     package func refused(repository: String) async {
         if let installation = installations[repository] ?? fixedInstallation { tokens[installation] = nil }
     }

@@ -9,6 +9,8 @@ package protocol GitHubCredentials: Sendable {
     func refused(repository: String) async
     /// The login comments are posted as, when the credentials know it (`<app-slug>[bot]`).
     func botLogin() async throws(GitHubAuthError) -> String?
+    /// Whether a refused token can be replaced by a fresh one (worth one more try after a 401).
+    var canRefresh: Bool { get }
 }
 
 /// A personal or fine-grained token from `sources.github.token`.
@@ -22,6 +24,7 @@ package struct StaticGitHubToken: GitHubCredentials {
     package func authorization(repository: String) async throws(GitHubAuthError) -> String { "Bearer \(token.revealed)" }
     package func refused(repository: String) async {}
     package func botLogin() async throws(GitHubAuthError) -> String? { nil }
+    package var canRefresh: Bool { false }
 }
 
 /// Why GitHub App authentication failed, in words an operator can act on. Never carries a key,

@@ -20,7 +20,8 @@ package struct ArtifactFetcher: Sendable {
     /// or a redirect names cannot reach private networks.
     package let http: OutboundHTTP
     package let gitHubAPIURL: String
-    package let gitHubToken: Secret?
+    /// A static token or a GitHub App's installation tokens; nil when `sources.github` is not configured.
+    package let gitHub: (any GitHubCredentials)?
     /// Hosts a direct URL may point at; empty allows any.
     package let allowedHosts: [String]
     package let logger: Logger
@@ -29,13 +30,14 @@ package struct ArtifactFetcher: Sendable {
 
     /// - Parameter network: which private ranges external URLs may reach (`server.outbound.allow_private_networks`).
     package init(
-        httpClient: HTTPClient, gitHubAPIURL: String, gitHubToken: Secret?, allowedHosts: [String], logger: Logger,
+        httpClient: HTTPClient, gitHubAPIURL: String, gitHubToken: Secret?, gitHubCredentials: (any GitHubCredentials)? = nil,
+        allowedHosts: [String], logger: Logger,
         ci: CICredentials = CICredentials(), network: PrivateNetworkPolicy = .strict,
         resolver: any HostResolver = SystemHostResolver()
     ) {
         self.http = OutboundHTTP(client: httpClient, network: network, resolver: resolver)
         self.gitHubAPIURL = gitHubAPIURL.hasSuffix("/") ? String(gitHubAPIURL.dropLast()) : gitHubAPIURL
-        self.gitHubToken = gitHubToken
+        self.gitHub = gitHubCredentials ?? gitHubToken.map(StaticGitHubToken.init)
         self.allowedHosts = allowedHosts.map { $0.lowercased() }
         self.logger = logger
         self.ci = ci
@@ -101,7 +103,9 @@ package struct ArtifactFetcher: Sendable {
         var page = 1
         while true {
             let url = "\(gitHubAPIURL)/repos/\(repository)/actions/runs/\(runID)/artifacts?per_page=100&page=\(page)"
-            let data = try await getJSON(url, step: "list the run's artifacts")
+            let data = try await withGitHub(repository) { (headers) async throws(ArtifactFetchError) in
+                try await getJSON(url, step: "list the run's artifacts", headers: headers)
+            }
             let list: ArtifactList
             do {
                 let decoder = JSONDecoder()
@@ -129,9 +133,11 @@ package struct ArtifactFetcher: Sendable {
         for item in live {
             let zipURL = directory.appendingPathComponent("artifact-\(item.id).zip")
             defer { try? FileManager.default.removeItem(at: zipURL) }
-            _ = try await download(
-                "\(gitHubAPIURL)/repos/\(repository)/actions/artifacts/\(item.id)/zip", to: zipURL,
-                step: "download artifact \(item.name)", authorized: true)
+            _ = try await withGitHub(repository) { (headers) async throws(ArtifactFetchError) in
+                try await download(
+                    "\(gitHubAPIURL)/repos/\(repository)/actions/artifacts/\(item.id)/zip", to: zipURL,
+                    step: "download artifact \(item.name)", authorized: true, headers: headers)
+            }
             let archive: Archive
             do {
                 archive = try Archive(url: zipURL, accessMode: .read, pathEncoding: nil)
@@ -185,17 +191,41 @@ package struct ArtifactFetcher: Sendable {
 
     // MARK: HTTP
 
-    /// `headers` carry another CI's credentials; when empty, `authorized` adds GitHub's.
+    /// `headers` carry the CI's credentials (`gitHubHeaders` for GitHub's).
     private func request(_ url: String, authorized: Bool, headers: [(String, String)] = []) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
-        if !headers.isEmpty {
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-        } else if authorized, let gitHubToken {
-            request.headers.add(name: "Authorization", value: "Bearer \(gitHubToken.revealed)")
-            request.headers.add(name: "Accept", value: "application/vnd.github+json")
-            request.headers.add(name: "X-GitHub-Api-Version", value: "2022-11-28")
+        for (name, value) in headers where authorized || !OutboundHTTP.credentialHeaders.contains(name.lowercased()) {
+            request.headers.add(name: name, value: value)
         }
         return request
+    }
+
+    /// Runs `call` with GitHub's headers for `repository`; a 401 drops the token (an App's may have
+    /// expired early) and tries once more with a fresh one.
+    func withGitHub<T>(
+        _ repository: String, _ call: ([(String, String)]) async throws(ArtifactFetchError) -> T
+    ) async throws(ArtifactFetchError) -> T {
+        guard let gitHub else {
+            throw .unreadable("the build is from GitHub, but sources.github (token or app) is not configured")
+        }
+        for attempt in 1...2 {
+            let authorization: String
+            do {
+                authorization = try await gitHub.authorization(repository: repository)
+            } catch {
+                throw .unreadable(error.description)
+            }
+            let headers = [
+                ("Authorization", authorization), ("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"),
+            ]
+            do {
+                return try await call(headers)
+            } catch .http(let step, 401, let message, let hint) {
+                await gitHub.refused(repository: repository)
+                if attempt == 2 || !gitHub.canRefresh { throw .http(step: step, status: 401, message: message, hint: hint) }
+            }
+        }
+        throw .unreadable("GitHub refused the credentials twice")
     }
 
     /// `hint` explains an HTTP error status for the CI asked (GitHub's hints by default). `url` is
@@ -309,7 +339,7 @@ package struct ArtifactFetcher: Sendable {
 
     static func hint(status: Int) -> String? {
         switch status {
-        case 401: "the token in sources.github.token is invalid or expired"
+        case 401: "the token in sources.github.token is invalid or expired (with sources.github.app: the App's installation token was refused)"
         case 403: "the token needs read access to Actions (fine-grained: Actions: read; classic: repo)"
         case 404: "the run or repository was not found, or the token cannot see it"
         default: nil

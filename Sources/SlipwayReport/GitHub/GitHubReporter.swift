@@ -2,7 +2,7 @@ package import AsyncHTTPClient
 import Foundation
 package import Logging
 import NIOCore
-import SlipwayHTTP
+package import SlipwayHTTP
 import NIOHTTP1
 package import SlipwayCore
 
@@ -16,7 +16,8 @@ package import SlipwayCore
 package struct GitHubReporter: Sendable {
     package let httpClient: HTTPClient
     package let apiURL: String
-    package let token: Secret
+    /// A static token or a GitHub App's installation tokens.
+    package let credentials: any GitHubCredentials
     package let logger: Logger
     package let maxAttempts: Int
     /// First backoff step; doubled per attempt, with jitter.
@@ -37,9 +38,19 @@ package struct GitHubReporter: Sendable {
         httpClient: HTTPClient, apiURL: String, token: Secret, logger: Logger, maxAttempts: Int = 4,
         retryDelay: Duration = .seconds(2), rateLimitFallbackWait: Duration = .seconds(60), login: String? = nil
     ) {
+        self.init(
+            httpClient: httpClient, apiURL: apiURL, credentials: StaticGitHubToken(token), logger: logger,
+            maxAttempts: maxAttempts, retryDelay: retryDelay, rateLimitFallbackWait: rateLimitFallbackWait, login: login)
+    }
+
+    /// With App credentials the login is the App's `<slug>[bot]`, read from `GET /app`.
+    package init(
+        httpClient: HTTPClient, apiURL: String, credentials: any GitHubCredentials, logger: Logger, maxAttempts: Int = 4,
+        retryDelay: Duration = .seconds(2), rateLimitFallbackWait: Duration = .seconds(60), login: String? = nil
+    ) {
         self.httpClient = httpClient
         self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
-        self.token = token
+        self.credentials = credentials
         self.logger = logger
         self.maxAttempts = max(1, maxAttempts)
         self.retryDelay = retryDelay
@@ -112,6 +123,14 @@ package struct GitHubReporter: Sendable {
 
     private func login() async throws(ReportError) -> String {
         if let known = await identity.login { return known }
+        do {
+            if let bot = try await credentials.botLogin() {
+                await identity.set(bot)
+                return bot
+            }
+        } catch {
+            throw .transport(step: "look up the App's login", reason: error.description)
+        }
         let data: Data
         do {
             data = try await call(.GET, "/user", body: nil, step: "look up the token's user")
@@ -135,11 +154,17 @@ package struct GitHubReporter: Sendable {
         -> Data
     {
         var attempt = 0
+        var refusedOnce = false
         while true {
             attempt += 1
             var request = HTTPClientRequest(url: apiURL + path)
             request.method = method
-            request.headers.add(name: "Authorization", value: "Bearer \(token.revealed)")
+            let repository = Self.repository(in: path)
+            do {
+                request.headers.add(name: "Authorization", value: try await credentials.authorization(repository: repository))
+            } catch {
+                throw .transport(step: step, reason: error.description)
+            }
             request.headers.add(name: "Accept", value: "application/vnd.github+json")
             request.headers.add(name: "X-GitHub-Api-Version", value: "2022-11-28")
             if let body, let data = try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]) {
@@ -168,6 +193,12 @@ package struct GitHubReporter: Sendable {
             }
             if status < 300 { return data }
             let message = Self.message(data)
+            if status == 401, credentials.canRefresh, attempt < maxAttempts, !refusedOnce {
+                // An installation token may expire (or be revoked) between two calls: fetch a fresh one, once.
+                refusedOnce = true
+                await credentials.refused(repository: repository)
+                continue
+            }
             // Secondary rate limit: 403/429 with retry-after or an exhausted quota, or a 403 whose
             // message says so without naming a time (then wait at least a minute, as GitHub asks).
             let secondaryWithoutTime =
@@ -183,6 +214,12 @@ package struct GitHubReporter: Sendable {
             }
             throw .http(step: step, status: status, message: message)
         }
+    }
+
+    /// `OWNER/NAME` of a `/repos/OWNER/NAME/…` path (whose installation token the call needs).
+    static func repository(in path: String) -> String {
+        let parts = path.split(separator: "/")
+        return parts.count >= 3 && parts[0] == "repos" ? "\(parts[1])/\(parts[2])" : ""
     }
 
     /// `retryDelay` doubled per failed attempt, with 50–100 % jitter so replicas do not retry in step.

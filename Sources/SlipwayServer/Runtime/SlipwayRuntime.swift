@@ -2,6 +2,7 @@ package import AsyncHTTPClient
 package import Foundation
 package import Logging
 import Crypto
+import _CryptoExtras
 import NIOCore
 package import SlipwayCore
 package import SlipwayIntake
@@ -57,7 +58,7 @@ package struct SlipwayRuntime: Sendable {
         }
 
         let adapters = try IntakeAdapters.make(config.sources, resolve: resolve)
-        let gitHubToken = try config.sources.github.map { try resolve($0.token, "sources.github.token") }
+        let gitHubToken = try config.sources.github?.token.map { try resolve($0, "sources.github.token") }
 
         // Built-in templates, with the team's folder (when there is one) overriding file by file.
         let templates: TemplateRenderer?
@@ -107,13 +108,15 @@ package struct SlipwayRuntime: Sendable {
                 circleci: try sources.circleci.map {
                     .init(apiURL: $0.apiURL, token: try resolve($0.token, "sources.circleci.token"), artifactHosts: $0.artifactHosts)
                 })
+            let gitHubCredentials = try Self.gitHubCredentials(
+                config.sources.github, token: gitHubToken, http: OutboundHTTP(client: httpClient), resolve: resolve)
             let fetcher = ArtifactFetcher(
-                httpClient: httpClient, gitHubAPIURL: gitHubAPI, gitHubToken: gitHubToken,
+                httpClient: httpClient, gitHubAPIURL: gitHubAPI, gitHubToken: nil, gitHubCredentials: gitHubCredentials,
                 allowedHosts: config.sources.generic?.allowedArtifactHosts ?? [], logger: logger, ci: ci,
                 network: network)
-            let gitHubReporter = gitHubToken.map {
+            let gitHubReporter = gitHubCredentials.map {
                 GitHubReporter(
-                    httpClient: httpClient, apiURL: gitHubAPI, token: $0, logger: logger, login: config.sources.github?.login)
+                    httpClient: httpClient, apiURL: gitHubAPI, credentials: $0, logger: logger, login: config.sources.github?.login)
             }
             let notifiers: [String: any Notifier]
             do {
@@ -141,6 +144,26 @@ package struct SlipwayRuntime: Sendable {
             try? await httpClient.shutdown()
             throw error
         }
+    }
+
+    /// A static token, or the App's installation tokens (its key read and checked now, so a wrong
+    /// file stops the start instead of the first delivery).
+    static func gitHubCredentials(
+        _ source: GitHubSource?, token: Secret?, http: OutboundHTTP, resolve: (SecretReference, String) throws -> Secret
+    ) throws -> (any GitHubCredentials)? {
+        guard let source else { return nil }
+        if let token { return StaticGitHubToken(token) }
+        guard let app = source.app else { return nil }
+        let pem = try resolve(app.privateKey, "sources.github.app.private_key")
+        let key: _RSA.Signing.PrivateKey
+        do {
+            key = try _RSA.Signing.PrivateKey(pemRepresentation: pem.revealed)
+        } catch {
+            throw StartupError.githubApp(
+                "sources.github.app.private_key (\(app.privateKey)) is not a PEM RSA private key: download the App's key (GitHub → app settings → Private keys) and point private_key at the .pem file")
+        }
+        return GitHubAppInstallations(
+            appID: app.appID, privateKey: key, apiURL: source.apiURL, installationID: app.installationID, http: http)
     }
 
     /// Resolves the access secrets; without `session_key`, the key every replica shares is

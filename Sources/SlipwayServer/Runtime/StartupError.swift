@@ -8,6 +8,7 @@ package enum StartupError: Error, CustomStringConvertible {
     case templates(String)
     case database(String)
     case notification(String)
+    case githubApp(String)
 
     package var description: String {
         switch self {
@@ -21,6 +22,8 @@ package enum StartupError: Error, CustomStringConvertible {
             "database: \(reason)"
         case .notification(let reason):
             "notifications: \(reason)"
+        case .githubApp(let reason):
+            reason
         }
     }
 }

@@ -1,0 +1,44 @@
+import Foundation
+import SlipwayFakes
+import Testing
+
+/// Slipway installed as a GitHub App: the app's JWT finds the installation and trades for
+/// installation tokens, which fetch the artifacts, post statuses and the PR comment as `<slug>[bot]`.
+@Suite("GitHub App authentication, end to end")
+struct GitHubAppTests {
+    @Test func aPRBuildIsDeliveredAndReportedWithInstallationTokens() async throws {
+        try await TestWorld.with(githubApp: true) { world in
+            let runID = await world.addRun(apk: TestWorld.fakeAPK(seed: 31))
+            try await world.withServer { server in
+                let answer = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: runID, pr: 12))
+                let delivery = try await world.waitForDelivery(server, id: try #require(answer.json["delivery_id"] as? String))
+                #expect(delivery["state"] as? String == "done")
+                #expect(await world.play.uploads(of: TestWorld.packageName).count == 1, "the run's artifacts were read with an installation token")
+                let statuses = await world.github.statuses(repository: TestWorld.repository, sha: "3484a3fb816e0859fd6e1cea078d76385ff50625")
+                #expect(statuses.last?.state == "success")
+                let comments = await world.github.comments(repository: TestWorld.repository, issue: 12)
+                #expect(comments.count == 1)
+                #expect(comments.first?.author == TestWorld.appBotLogin)
+                #expect(await world.github.installationTokensIssued == 1, "one token serves the whole delivery")
+                #expect(await world.github.refusedJWTs == 0)
+            }
+        }
+    }
+
+    @Test func aTokenGitHubStopsAcceptingIsReplacedOnceAndTheNextBuildStillGoesThrough() async throws {
+        try await TestWorld.with(githubApp: true) { world in
+            let first = await world.addRun(apk: TestWorld.fakeAPK(seed: 32), runID: 501)
+            let second = await world.addRun(apk: TestWorld.fakeAPK(seed: 33), runID: 502)
+            try await world.withServer { server in
+                let one = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: first, pr: 13))
+                _ = try await world.waitForDelivery(server, id: try #require(one.json["delivery_id"] as? String))
+                await world.github.expireInstallationTokens()  // GitHub revoked it, or the hour passed early
+                let two = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: second, pr: 14, sha: "b".padding(toLength: 40, withPad: "b", startingAt: 0)))
+                let delivery = try await world.waitForDelivery(server, id: try #require(two.json["delivery_id"] as? String))
+                #expect(delivery["state"] as? String == "done")
+                #expect(await world.github.installationTokensIssued == 2)
+                #expect(await world.github.comments(repository: TestWorld.repository, issue: 14).count == 1)
+            }
+        }
+    }
+}
