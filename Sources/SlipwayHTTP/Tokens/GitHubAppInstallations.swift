@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 package import Foundation
+import SlipwayCore
 import NIOCore
 import NIOHTTP1
 package import _CryptoExtras
@@ -20,8 +21,8 @@ package actor GitHubAppInstallations: GitHubCredentials {
     package static let refreshMargin: TimeInterval = 300
 
     private var installations: [String: Int64] = [:]
-    private var tokens: [Int64: (token: String, expires: Date)] = [:]
-    private var inFlight: [Int64: Task<(token: String, expires: Date), any Error>] = [:]
+    /// One cache per installation: the mechanism every token flow of Slipway shares.
+    private var tokens: [Int64: AccessTokenCache<GitHubAuthError>] = [:]
     private var login: String?
 
     package init(
@@ -38,31 +39,23 @@ package actor GitHubAppInstallations: GitHubCredentials {
 
     package func authorization(repository: String) async throws(GitHubAuthError) -> String {
         let installation = try await installationID(for: repository)
-        if let cached = tokens[installation], now().addingTimeInterval(Self.refreshMargin) < cached.expires {
-            return "Bearer \(cached.token)"
+        let token = try await cache(for: installation).token { () async throws(GitHubAuthError) -> AccessToken in
+            try await self.fetchToken(installation: installation)
         }
-        let task: Task<(token: String, expires: Date), any Error>
-        if let running = inFlight[installation] {
-            task = running
-        } else {
-            task = Task { try await self.fetchToken(installation: installation) }
-            inFlight[installation] = task
-        }
-        do {
-            let fresh = try await task.value
-            inFlight[installation] = nil
-            tokens[installation] = fresh
-            return "Bearer \(fresh.token)"
-        } catch {
-            inFlight[installation] = nil
-            throw (error as? GitHubAuthError) ?? .transport(step: "get an installation token", reason: "\(type(of: error))")
-        }
+        return "Bearer \(token.value.revealed)"
     }
 
     package nonisolated var canRefresh: Bool { true }
 
     package func refused(repository: String) async {
-        if let installation = installations[repository] ?? fixedInstallation { tokens[installation] = nil }
+        if let installation = installations[repository] ?? fixedInstallation { await tokens[installation]?.invalidate() }
+    }
+
+    private func cache(for installation: Int64) -> AccessTokenCache<GitHubAuthError> {
+        if let cache = tokens[installation] { return cache }
+        let cache = AccessTokenCache<GitHubAuthError>(refreshMargin: Self.refreshMargin, now: now)
+        tokens[installation] = cache
+        return cache
     }
 
     package func botLogin() async throws(GitHubAuthError) -> String? {
@@ -99,7 +92,7 @@ package actor GitHubAppInstallations: GitHubCredentials {
         return id
     }
 
-    private func fetchToken(installation: Int64) async throws(GitHubAuthError) -> (token: String, expires: Date) {
+    private func fetchToken(installation: Int64) async throws(GitHubAuthError) -> AccessToken {
         let step = "get an installation token"
         let (status, object) = try await call(.POST, "/app/installations/\(installation)/access_tokens", step: step)
         guard status == 201 || status == 200, let token = object["token"] as? String, let expiresText = object["expires_at"] as? String,
@@ -107,7 +100,7 @@ package actor GitHubAppInstallations: GitHubCredentials {
         else {
             throw Self.failure(status, object, step: step)
         }
-        return (token, expires)
+        return AccessToken(value: Secret(token), expiresAt: expires)
     }
 
     private func call(_ method: HTTPMethod, _ path: String, step: String) async throws(GitHubAuthError) -> (Int, [String: Any]) {

@@ -1,2 +1,3 @@
+package import SlipwayHTTP
 /// A Login with Amazon access token (`Atza|…`).
 package typealias AmazonAccessToken = AccessToken

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import SlipwayCore
+import SlipwayHTTP
 
 /// The App Submission API calls Slipway makes, under `{api_url}/v1/applications/{appId}`.
 ///

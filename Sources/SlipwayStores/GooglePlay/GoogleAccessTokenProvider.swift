@@ -3,6 +3,7 @@ package import Foundation
 package import Logging
 import NIOCore
 import NIOHTTP1
+import SlipwayHTTP
 import SlipwayCore
 
 /// Hands out access tokens for one service account: fetched with a signed JWT, reused until five
@@ -22,7 +23,7 @@ package actor GoogleAccessTokenProvider {
     private let retryPolicy: RetryPolicy
     private let now: @Sendable () -> Date
 
-    private let cache: AccessTokenCache
+    private let cache: AccessTokenCache<StoreCallFailure>
     /// How many tokens this provider has fetched (for logs and tests).
     package var fetchCount: Int { get async { await cache.fetchCount } }
 

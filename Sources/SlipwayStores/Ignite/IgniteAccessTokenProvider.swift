@@ -3,6 +3,7 @@ package import Foundation
 package import Logging
 import NIOCore
 import NIOHTTP1
+import SlipwayHTTP
 package import SlipwayCore
 
 /// Hands out App Management API tokens for one DT client: fetched with the client credentials
@@ -24,7 +25,7 @@ package actor IgniteAccessTokenProvider {
     private let retryPolicy: RetryPolicy
     private let now: @Sendable () -> Date
 
-    private let cache: AccessTokenCache
+    private let cache: AccessTokenCache<StoreCallFailure>
     /// How many tokens this provider has fetched (for logs and tests).
     package var fetchCount: Int { get async { await cache.fetchCount } }
 

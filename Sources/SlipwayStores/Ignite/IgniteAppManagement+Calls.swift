@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import SlipwayCore
+import SlipwayHTTP
 
 /// Request plumbing shared by the upload and the status check: the bearer token (fetched again
 /// once on a 401), retries, and failures that quote DT.

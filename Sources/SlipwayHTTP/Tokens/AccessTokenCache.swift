@@ -12,18 +12,19 @@ package struct AccessToken: Sendable, Equatable {
     }
 }
 
-/// Keeps one store's access token: reused until `refreshMargin` before it expires, and fetched
-/// once for any number of concurrent callers (the others wait for that fetch's answer instead of
-/// asking the token endpoint again). Every store with a token endpoint (Google, Amazon, Ignite)
-/// keeps its tokens here and supplies only how to fetch one.
-package actor AccessTokenCache {
+/// Keeps one access token: reused until `refreshMargin` before it expires, and fetched once for any
+/// number of concurrent callers (the others wait for that fetch's answer instead of asking the
+/// token endpoint again); a token the API refused is forgotten. The one mechanism behind every
+/// token flow — Google's service account, Login with Amazon, Digital Turbine, and each GitHub App
+/// installation — which supply only how to fetch a token and what their failure is.
+package actor AccessTokenCache<Failure: Error & Sendable> {
     /// Tokens are replaced this long before the service says they expire.
     package let refreshMargin: TimeInterval
     private let now: @Sendable () -> Date
 
     private var cached: AccessToken?
     private var isFetching = false
-    private var waiters: [CheckedContinuation<Result<AccessToken, StoreCallFailure>, Never>] = []
+    private var waiters: [CheckedContinuation<Result<AccessToken, Failure>, Never>] = []
     /// How many tokens were fetched (for logs and tests).
     package private(set) var fetchCount = 0
 
@@ -34,8 +35,8 @@ package actor AccessTokenCache {
 
     /// A token good for at least `refreshMargin` more: the cached one, or one `fetch` gets.
     package func token(
-        fetch: @Sendable () async throws(StoreCallFailure) -> AccessToken
-    ) async throws(StoreCallFailure) -> AccessToken {
+        fetch: @Sendable () async throws(Failure) -> AccessToken
+    ) async throws(Failure) -> AccessToken {
         if let cached, cached.expiresAt.timeIntervalSince(now()) > refreshMargin {
             return cached
         }
@@ -44,7 +45,7 @@ package actor AccessTokenCache {
             return try result.get()
         }
         isFetching = true
-        let result: Result<AccessToken, StoreCallFailure>
+        let result: Result<AccessToken, Failure>
         do {
             result = .success(try await fetch())
         } catch {
@@ -64,5 +65,10 @@ package actor AccessTokenCache {
     /// Forgets `token` after the API refused it; a newer token fetched meanwhile is kept.
     package func invalidate(_ token: AccessToken) {
         if cached == token { cached = nil }
+    }
+
+    /// Forgets whatever token is kept (the API refused the one in use).
+    package func invalidate() {
+        cached = nil
     }
 }
