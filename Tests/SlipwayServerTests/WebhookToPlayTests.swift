@@ -32,10 +32,11 @@ struct WebhookToPlayTests {
                 #expect(statuses.last?.targetURL == "http://slipway.test/deliveries/\(id)")
 
                 let comments = await world.github.comments(repository: TestWorld.repository, issue: 42)
-                #expect(comments.count == 1, "one comment per build, edited in place")
+                #expect(comments.count == 1, "one comment per pull request, edited in place")
                 let body = comments.first?.body ?? ""
                 #expect(body.contains(uploads.first?.downloadURL ?? "<no upload>"))
-                #expect(body.contains("<!-- slipway:build github:acme/app#\(runID).1 -->"))
+                #expect(body.contains("<!-- slipway:pr github:acme/app#42 -->"))
+                #expect(!body.contains("Earlier builds"), "the first build has no history")
                 #expect(!body.contains(TestWorld.gitHubToken))
 
                 let dashboard = try await world.sendText(server + "/")

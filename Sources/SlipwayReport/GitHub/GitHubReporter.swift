@@ -98,8 +98,35 @@ package struct GitHubReporter: Sendable {
         return id
     }
 
+    /// Creates or edits the pull request's one comment: `compose` gets the body it has now (nil
+    /// when there is none yet) and returns the new one. Returns the comment's id.
+    package func upsertPullRequestComment(
+        repository: String, issueNumber: Int, marker: String, compose: (String?) -> String
+    ) async throws(ReportError) -> Int {
+        let existing = try await findCommentWithBody(repository: repository, issueNumber: issueNumber, marker: marker)
+        let text = Self.commentBody(compose(existing?.body), marker: marker)
+        if let existing {
+            _ = try await call(
+                .PATCH, "/repos/\(repository)/issues/comments/\(existing.id)", body: ["body": text], step: "edit the PR comment")
+            return existing.id
+        }
+        let created = try await call(
+            .POST, "/repos/\(repository)/issues/\(issueNumber)/comments", body: ["body": text], step: "post the PR comment")
+        guard let object = try? JSONSerialization.jsonObject(with: created) as? [String: Any], let id = object["id"] as? Int
+        else {
+            throw .unexpectedResponse(step: "post the PR comment")
+        }
+        return id
+    }
+
     /// The comment holding `marker` written by this token's user, scanning every page.
     private func findComment(repository: String, issueNumber: Int, marker: String) async throws(ReportError) -> Int? {
+        try await findCommentWithBody(repository: repository, issueNumber: issueNumber, marker: marker)?.id
+    }
+
+    private func findCommentWithBody(repository: String, issueNumber: Int, marker: String) async throws(ReportError)
+        -> (id: Int, body: String)?
+    {
         let me = try await login()
         var page = 1
         while page <= 50 {
@@ -111,8 +138,8 @@ package struct GitHubReporter: Sendable {
             }
             for comment in comments {
                 let author = (comment["user"] as? [String: Any])?["login"] as? String
-                if author == me, (comment["body"] as? String)?.contains(marker) == true, let id = comment["id"] as? Int {
-                    return id
+                if author == me, let body = comment["body"] as? String, body.contains(marker), let id = comment["id"] as? Int {
+                    return (id, body)
                 }
             }
             if comments.count < 100 { return nil }

@@ -19,6 +19,8 @@ package struct ResultReporter: Sendable {
     package let templates: TemplateRenderer?
     /// Base of dashboard links (`server.public_url`), when known.
     package let publicURL: String?
+    /// One pull request's comment is edited by one report at a time.
+    let commentLocks = KeyedSerializer()
 
     package init(
         config: SlipwayConfig, jobStore: any JobStore, gitHub: GitHubReporter?, templates: TemplateRenderer?,
@@ -62,8 +64,9 @@ package struct ResultReporter: Sendable {
     }
 
     /// The hidden marker that identifies this build's comment among a PR's comments.
+    /// The marker of the pull request's one comment.
     package static func commentMarker(for event: BuildEvent) -> String {
-        "<!-- slipway:build \(event.buildKey) -->"
+        PullRequestHistory.marker(repository: event.repository, number: event.pullRequest ?? 0)
     }
 
     private func reportToGitHub(
@@ -100,21 +103,34 @@ package struct ResultReporter: Sendable {
                 logger.warning("no templates folder found; the PR comment is not posted")
                 return
             }
+            let report = BuildReport(
+                deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
+                dashboardURL: dashboardURL(deliveryID: deliveryID))
+            let body: String
             do {
-                let report = BuildReport(
-                    deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
-                    dashboardURL: dashboardURL(deliveryID: deliveryID))
-                let body = try templates.render(settings.commentTemplate, report)
-                let key = "github-comment"
-                let known = try await jobStore.reportReference(deliveryID: deliveryID, key: key).flatMap(Int.init)
-                let id = try await gitHub.upsertComment(
-                    repository: event.repository, issueNumber: number, marker: Self.commentMarker(for: event),
-                    body: body, knownCommentID: known)
-                if id != known {
-                    try await jobStore.saveReportReference(deliveryID: deliveryID, key: key, value: String(id))
-                }
+                body = try templates.render(settings.commentTemplate, report)
             } catch {
-                logger.warning("could not post the GitHub PR comment", metadata: ["pr": "\(number)", "error": "\(error)"])
+                logger.warning("could not render the GitHub PR comment", metadata: ["pr": "\(number)", "error": "\(error)"])
+                return
+            }
+            let build = PullRequestHistory.Build(
+                key: event.buildKey, shortSHA: report.shortSHA, ref: report.ref,
+                time: ISO8601DateFormatter().string(from: Date()), outcome: report.headline,
+                links: report.allLinks.map { .init(store: $0.store, title: $0.title, url: $0.url) })
+            let repository = event.repository
+            await commentLocks.run("\(repository)#\(number)") {
+                do {
+                    // One comment per pull request: this build on top, the ones before it below.
+                    _ = try await gitHub.upsertPullRequestComment(
+                        repository: repository, issueNumber: number,
+                        marker: PullRequestHistory.marker(repository: repository, number: number)
+                    ) { existing in
+                        PullRequestHistory.read(from: existing).reporting(build)
+                            .comment(body: body, limit: GitHubReporter.commentBodyLimit - 200)
+                    }
+                } catch {
+                    logger.warning("could not post the GitHub PR comment", metadata: ["pr": "\(number)", "error": "\(error)"])
+                }
             }
         }
     }
