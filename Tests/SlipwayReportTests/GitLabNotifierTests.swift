@@ -43,6 +43,29 @@ struct GitLabNotifierTests {
         #expect(statuses.allSatisfy { ($0.description?.count ?? 0) <= 255 && $0.ref == "feature/\"x\"" })
     }
 
+    @Test func aSecondPipelineOfTheMergeRequestEditsTheSameNoteWithTheFirstBelow() async throws {
+        let gitlab = FakeGitLabAPI(token: Self.token)
+        var first = ReportFixtures.event(pullRequest: 12)
+        first.sha = "1111111aaaa"
+        var second = first
+        second.sha = "2222222bbbb"
+        second.buildID = "78"
+        try await withNotifier(gitlab) { notifier in
+            try await notifier.publish(
+                ReportFixtures.report([ReportFixtures.result("play", .succeeded)], event: first), event: first,
+                references: MemoryReferences(), logger: Logger(label: "test"))
+            try await notifier.publish(
+                ReportFixtures.report([ReportFixtures.result("play", .succeeded)], event: second), event: second,
+                references: MemoryReferences(), logger: Logger(label: "test"))
+        }
+        let notes = await gitlab.notes(project: "group/app", mergeRequest: 12)
+        #expect(notes.count == 1)
+        let body = notes.first?.body ?? ""
+        #expect(body.contains("Earlier builds (1)"))
+        #expect(body.components(separatedBy: "Earlier builds").last?.contains("`1111111`") == true)
+        #expect(body.components(separatedBy: "Earlier builds").first?.contains("2222222") == true)
+    }
+
     @Test func oneNoteIsCreatedThenEditedAndFoundAgainAfterARestart() async throws {
         let gitlab = FakeGitLabAPI(token: Self.token)
         let event = ReportFixtures.event(pullRequest: 12)
@@ -62,15 +85,15 @@ struct GitLabNotifierTests {
         let notes = await gitlab.notes(project: "group/app", mergeRequest: 12)
         #expect(notes.count == 1)
         #expect(notes.first?.edits == 2)
-        #expect(notes.first?.body.contains(GitLabNotifier.marker(for: event)) == true)
+        #expect(notes.first?.body.contains(GitLabNotifier.marker(for: event, project: "group/app")) == true)
         #expect(notes.first?.body.contains("1 store failed") == true)
     }
 
     @Test func anotherUsersNoteQuotingTheMarkerIsLeftAlone() async throws {
         let gitlab = FakeGitLabAPI(token: Self.token)
         let event = ReportFixtures.event(pullRequest: 12)
-        await gitlab.addNote(project: "group/app", mergeRequest: 12, author: "mallory", body: "look " + GitLabNotifier.marker(for: event))
-        await gitlab.addNote(project: "group/app", mergeRequest: 12, author: "slipway-bot", body: GitLabNotifier.marker(for: event), system: true)
+        await gitlab.addNote(project: "group/app", mergeRequest: 12, author: "mallory", body: "look " + GitLabNotifier.marker(for: event, project: "group/app"))
+        await gitlab.addNote(project: "group/app", mergeRequest: 12, author: "slipway-bot", body: GitLabNotifier.marker(for: event, project: "group/app"), system: true)
         try await withNotifier(gitlab) { notifier in
             try await notifier.publish(
                 ReportFixtures.report([ReportFixtures.result("play", .succeeded)], event: event), event: event,

@@ -48,6 +48,18 @@ package struct PullRequestHistory: Codable, Sendable, Equatable {
         "<!-- slipway:pr github:\(repository)#\(number) -->"
     }
 
+    /// The marker of the one note per GitLab merge request.
+    package static func marker(project: String, mergeRequest: Int) -> String {
+        "<!-- slipway:mr gitlab:\(project)!\(mergeRequest) -->"
+    }
+
+    /// The history entry for `report`'s build.
+    package static func build(of report: BuildReport, key: String, at time: Date = Date()) -> Build {
+        Build(
+            key: key, shortSHA: report.shortSHA, ref: report.ref, time: ISO8601DateFormatter().string(from: time),
+            outcome: report.headline, links: report.allLinks.map { .init(store: $0.store, title: $0.title, url: $0.url) })
+    }
+
     static let dataPrefix = "<!-- slipway:history "
 
     /// The history an existing comment carries (empty for a comment without one).

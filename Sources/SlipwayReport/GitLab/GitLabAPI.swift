@@ -62,7 +62,30 @@ package struct GitLabAPI: Sendable {
         return id
     }
 
+    /// Creates or edits the merge request's one note: `compose` gets its body now (nil when there is
+    /// none yet) and returns the new one. Returns the note's id.
+    package func upsertMergeRequestNote(
+        project: String, mergeRequest: Int, marker: String, compose: (String?) -> String
+    ) async throws(ReportError) -> Int {
+        let base = "/projects/\(Self.encode(project))/merge_requests/\(mergeRequest)/notes"
+        let existing = try await findNoteWithBody(base: base, marker: marker)
+        let text = Self.noteBody(compose(existing?.body), marker: marker)
+        if let existing {
+            let reply = try await call(.PUT, "\(base)/\(existing.id)", body: ["body": text], step: "edit the MR note")
+            guard reply.status < 300 else { throw failure(reply, step: "edit the MR note") }
+            return existing.id
+        }
+        let reply = try await call(.POST, base, body: ["body": text], step: "post the MR note")
+        guard reply.status < 300 else { throw failure(reply, step: "post the MR note") }
+        guard let id = reply.object?["id"] as? Int else { throw .unexpectedResponse(step: "post the MR note") }
+        return id
+    }
+
     private func findNote(base: String, marker: String) async throws(ReportError) -> Int? {
+        try await findNoteWithBody(base: base, marker: marker)?.id
+    }
+
+    private func findNoteWithBody(base: String, marker: String) async throws(ReportError) -> (id: Int, body: String)? {
         let me = try await username()
         for page in 1...50 {
             let step = "list the MR's notes"
@@ -73,7 +96,9 @@ package struct GitLabAPI: Sendable {
             }
             for note in notes where note["system"] as? Bool != true {
                 let author = (note["author"] as? [String: Any])?["username"] as? String
-                if author == me, (note["body"] as? String)?.contains(marker) == true, let id = note["id"] as? Int { return id }
+                if author == me, let body = note["body"] as? String, body.contains(marker), let id = note["id"] as? Int {
+                    return (id, body)
+                }
             }
             let next = reply.headers.first(name: "x-next-page") ?? ""
             if notes.count < 100 && next.isEmpty { return nil }

@@ -17,10 +17,13 @@ package struct GitLabNotifier: Notifier {
         self.templates = templates
     }
 
-    /// The hidden marker that finds this build's note again after a restart.
-    package static func marker(for event: BuildEvent) -> String {
-        "<!-- slipway:build \(event.buildKey) -->"
+    /// The hidden marker of the merge request's one note.
+    package static func marker(for event: BuildEvent, project: String) -> String {
+        PullRequestHistory.marker(project: project, mergeRequest: event.pullRequest ?? 0)
     }
+
+    /// GitLab's note limit is 1,000,000 characters; leave room for the marker.
+    static let noteLimit = 999_000
 
     /// GitLab's state for a store result. `waiting` (store review) shows as running: the build is
     /// not done, and GitLab has no "waiting" state.
@@ -63,10 +66,13 @@ package struct GitLabNotifier: Notifier {
             } catch {
                 throw ReportError.template(name: settings.template, reason: "\(error)")
             }
-            let known = try await references.value(for: "gitlab-note").flatMap(Int.init)
-            let id = try await api.upsertNote(
-                project: project, mergeRequest: mergeRequest, marker: Self.marker(for: event), body: body, knownNoteID: known)
-            if id != known { try await references.set(String(id), for: "gitlab-note") }
+            // One note per merge request: this build on top, the ones before it below.
+            let build = PullRequestHistory.build(of: report, key: event.buildKey)
+            _ = try await api.upsertMergeRequestNote(
+                project: project, mergeRequest: mergeRequest, marker: Self.marker(for: event, project: project)
+            ) { existing in
+                PullRequestHistory.read(from: existing).reporting(build).comment(body: body, limit: Self.noteLimit)
+            }
         }
         if let firstError { throw firstError }
     }

@@ -113,10 +113,7 @@ package struct ResultReporter: Sendable {
                 logger.warning("could not render the GitHub PR comment", metadata: ["pr": "\(number)", "error": "\(error)"])
                 return
             }
-            let build = PullRequestHistory.Build(
-                key: event.buildKey, shortSHA: report.shortSHA, ref: report.ref,
-                time: ISO8601DateFormatter().string(from: Date()), outcome: report.headline,
-                links: report.allLinks.map { .init(store: $0.store, title: $0.title, url: $0.url) })
+            let build = PullRequestHistory.build(of: report, key: event.buildKey)
             let repository = event.repository
             await commentLocks.run("\(repository)#\(number)") {
                 do {
