@@ -43,13 +43,13 @@ struct GitHubReporterTests {
         let github = FakeGitHub(token: Self.token)
         try await withReporter(github) { reporter in
             let first = try await reporter.upsertComment(
-                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "uploading", knownCommentID: nil)
+                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "uploading")
             let second = try await reporter.upsertComment(
-                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "done", knownCommentID: first)
+                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "done")
             #expect(first == second)
-            // After a restart the id is unknown: the marker finds the same comment.
+            // Every report finds its comment by marker and author: after a restart too.
             let third = try await reporter.upsertComment(
-                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "done again", knownCommentID: nil)
+                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "done again")
             #expect(third == first)
         }
         let comments = await github.comments(repository: "acme/app", issue: 7)
@@ -64,7 +64,7 @@ struct GitHubReporterTests {
         await github.addComment(repository: "acme/app", issue: 7, author: "mallory", body: "look: " + Self.marker)
         try await withReporter(github) { reporter in
             _ = try await reporter.upsertComment(
-                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "report", knownCommentID: nil)
+                repository: "acme/app", issueNumber: 7, marker: Self.marker, body: "report")
         }
         let comments = await github.comments(repository: "acme/app", issue: 7)
         #expect(comments.count == 2)
@@ -76,10 +76,10 @@ struct GitHubReporterTests {
         let github = FakeGitHub(token: Self.token)
         try await withReporter(github) { reporter in
             let id = try await reporter.upsertComment(
-                repository: "acme/app", issueNumber: 8, marker: Self.marker, body: "v1", knownCommentID: nil)
+                repository: "acme/app", issueNumber: 8, marker: Self.marker, body: "v1")
             for n in 0..<120 { await github.addComment(repository: "acme/app", issue: 8, author: "dev", body: "chatter \(n)") }
             let again = try await reporter.upsertComment(
-                repository: "acme/app", issueNumber: 8, marker: Self.marker, body: "v2", knownCommentID: nil)
+                repository: "acme/app", issueNumber: 8, marker: Self.marker, body: "v2")
             #expect(again == id)
         }
         #expect(await github.comments(repository: "acme/app", issue: 8).filter { $0.author == "slipway-bot" }.count == 1)
@@ -118,7 +118,7 @@ extension GitHubReporterTests {
         await github.enqueue(.rateLimitExhausted(resetInSeconds: 0), on: .createComment)
         let id = try await withReporter(github) { reporter in
             try await reporter.upsertComment(
-                repository: "acme/app", issueNumber: 9, marker: Self.marker, body: "report", knownCommentID: nil)
+                repository: "acme/app", issueNumber: 9, marker: Self.marker, body: "report")
         }
         #expect(await github.comments(repository: "acme/app", issue: 9).map(\.id) == [id])
     }
@@ -156,23 +156,11 @@ extension GitHubReporterTests {
         #expect(await github.requestLog.count == 1)
     }
 
-    @Test func aKnownCommentThatWasDeletedIsReplacedByANewOne() async throws {
-        let github = FakeGitHub(token: Self.token)
-        let id = try await withReporter(github) { reporter in
-            try await reporter.upsertComment(
-                repository: "acme/app", issueNumber: 10, marker: Self.marker, body: "report", knownCommentID: 424_242)
-        }
-        let comments = await github.comments(repository: "acme/app", issue: 10)
-        #expect(comments.map(\.id) == [id])
-        #expect(id != 424_242)
-    }
-
     @Test func aBodyOverGitHubsLimitIsCutWithANoteAndKeepsItsMarker() async throws {
         let github = FakeGitHub(token: Self.token)
         try await withReporter(github) { reporter in
             _ = try await reporter.upsertComment(
-                repository: "acme/app", issueNumber: 11, marker: Self.marker, body: String(repeating: "row\n", count: 30_000),
-                knownCommentID: nil)
+                repository: "acme/app", issueNumber: 11, marker: Self.marker, body: String(repeating: "row\n", count: 30_000))
         }
         let body = try #require(await github.comments(repository: "acme/app", issue: 11).first?.body)
         #expect(body.count <= GitHubReporter.commentBodyLimit)
@@ -187,9 +175,9 @@ extension GitHubReporterTests {
                 httpClient: HTTPClient.shared, apiURL: api, token: Secret(Self.token), logger: Logger(label: "test"),
                 login: "slipway-bot")
             _ = try await reporter.upsertComment(
-                repository: "acme/app", issueNumber: 12, marker: Self.marker, body: "v1", knownCommentID: nil)
+                repository: "acme/app", issueNumber: 12, marker: Self.marker, body: "v1")
             _ = try await reporter.upsertComment(
-                repository: "acme/app", issueNumber: 12, marker: Self.marker, body: "v2", knownCommentID: nil)
+                repository: "acme/app", issueNumber: 12, marker: Self.marker, body: "v2")
         }
         #expect(await github.comments(repository: "acme/app", issue: 12).count == 1)
         #expect(await !github.requestLog.contains("GET /user"))

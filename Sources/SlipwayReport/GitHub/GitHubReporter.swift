@@ -69,33 +69,11 @@ package struct GitHubReporter: Sendable {
         _ = try await call(.POST, "/repos/\(repository)/statuses/\(sha)", body: body, step: "post commit status \(context)")
     }
 
-    /// Creates or edits this build's comment; returns its id for the caller to keep.
+    /// Creates or edits the comment holding `marker` with `body`; returns its id.
     package func upsertComment(
-        repository: String, issueNumber: Int, marker: String, body: String, knownCommentID: Int?
+        repository: String, issueNumber: Int, marker: String, body: String
     ) async throws(ReportError) -> Int {
-        let text = Self.commentBody(body, marker: marker)
-        if let knownCommentID {
-            do {
-                _ = try await call(
-                    .PATCH, "/repos/\(repository)/issues/comments/\(knownCommentID)", body: ["body": text],
-                    step: "edit the PR comment")
-                return knownCommentID
-            } catch .http(_, let status, _) where status == 404 {
-                logger.notice("the PR comment Slipway made is gone; posting a new one", metadata: ["comment": "\(knownCommentID)"])
-            }
-        }
-        if let existing = try await findComment(repository: repository, issueNumber: issueNumber, marker: marker) {
-            _ = try await call(
-                .PATCH, "/repos/\(repository)/issues/comments/\(existing)", body: ["body": text], step: "edit the PR comment")
-            return existing
-        }
-        let created = try await call(
-            .POST, "/repos/\(repository)/issues/\(issueNumber)/comments", body: ["body": text], step: "post the PR comment")
-        guard let object = try? JSONSerialization.jsonObject(with: created) as? [String: Any], let id = object["id"] as? Int
-        else {
-            throw .unexpectedResponse(step: "post the PR comment")
-        }
-        return id
+        try await upsertPullRequestComment(repository: repository, issueNumber: issueNumber, marker: marker) { _ in body }
     }
 
     /// Creates or edits the pull request's one comment: `compose` gets the body it has now (nil
@@ -119,11 +97,7 @@ package struct GitHubReporter: Sendable {
         return id
     }
 
-    /// The comment holding `marker` written by this token's user, scanning every page.
-    private func findComment(repository: String, issueNumber: Int, marker: String) async throws(ReportError) -> Int? {
-        try await findCommentWithBody(repository: repository, issueNumber: issueNumber, marker: marker)?.id
-    }
-
+    /// The comment holding `marker` written by this token's user (found on any page), with its body.
     private func findCommentWithBody(repository: String, issueNumber: Int, marker: String) async throws(ReportError)
         -> (id: Int, body: String)?
     {

@@ -40,28 +40,6 @@ package struct GitLabAPI: Sendable {
         throw failure(reply, step: step)
     }
 
-    /// Creates or edits this build's MR note; returns its id for the caller to keep. Without a
-    /// known id (a restart), the note is found by `marker` *and* author, so quoting the marker
-    /// does not make Slipway edit someone else's note.
-    package func upsertNote(
-        project: String, mergeRequest: Int, marker: String, body: String, knownNoteID: Int?
-    ) async throws(ReportError) -> Int {
-        let text = Self.noteBody(body, marker: marker)
-        let base = "/projects/\(Self.encode(project))/merge_requests/\(mergeRequest)/notes"
-        var candidate = knownNoteID
-        if candidate == nil { candidate = try await findNote(base: base, marker: marker) }
-        if let id = candidate {
-            let reply = try await call(.PUT, "\(base)/\(id)", body: ["body": text], step: "edit the MR note")
-            if reply.status < 300 { return id }
-            guard reply.status == 404 else { throw failure(reply, step: "edit the MR note") }
-            http.logger.notice("the MR note Slipway made is gone; posting a new one", metadata: ["note": "\(id)"])
-        }
-        let reply = try await call(.POST, base, body: ["body": text], step: "post the MR note")
-        guard reply.status < 300 else { throw failure(reply, step: "post the MR note") }
-        guard let id = reply.object?["id"] as? Int else { throw .unexpectedResponse(step: "post the MR note") }
-        return id
-    }
-
     /// Creates or edits the merge request's one note: `compose` gets its body now (nil when there is
     /// none yet) and returns the new one. Returns the note's id.
     package func upsertMergeRequestNote(
@@ -79,10 +57,6 @@ package struct GitLabAPI: Sendable {
         guard reply.status < 300 else { throw failure(reply, step: "post the MR note") }
         guard let id = reply.object?["id"] as? Int else { throw .unexpectedResponse(step: "post the MR note") }
         return id
-    }
-
-    private func findNote(base: String, marker: String) async throws(ReportError) -> Int? {
-        try await findNoteWithBody(base: base, marker: marker)?.id
     }
 
     private func findNoteWithBody(base: String, marker: String) async throws(ReportError) -> (id: Int, body: String)? {
