@@ -21,6 +21,19 @@ struct GitHubAppTests {
                 #expect(comments.first?.author == TestWorld.appBotLogin)
                 #expect(await world.github.installationTokensIssued == 1, "one token serves the whole delivery")
                 #expect(await world.github.refusedJWTs == 0)
+
+                // The delivery's check run: queued, in progress, then completed with the report.
+                let runs = await world.github.checkRuns(sha: "3484a3fb816e0859fd6e1cea078d76385ff50625")
+                #expect(runs.count == 1)
+                let run = try #require(runs.first)
+                let id = try #require(answer.json["delivery_id"] as? String)
+                #expect(run.name == "slipway")
+                #expect(run.transitions == ["queued", "in_progress", "completed/success"])
+                #expect(run.title == "Delivered to Google Play internal app sharing")
+                let upload = try #require(await world.play.uploads(of: TestWorld.packageName).first)
+                #expect(run.summary?.contains(upload.downloadURL) == true)
+                #expect(run.detailsURL == "http://slipway.test/deliveries/\(id)")
+                #expect(run.externalID == id)
             }
         }
     }

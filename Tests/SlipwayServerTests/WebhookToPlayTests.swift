@@ -37,6 +37,7 @@ struct WebhookToPlayTests {
                 #expect(body.contains(uploads.first?.downloadURL ?? "<no upload>"))
                 #expect(body.contains("<!-- slipway:pr github:acme/app#42 -->"))
                 #expect(!body.contains("Earlier builds"), "the first build has no history")
+                #expect(await world.github.checkRuns(sha: "3484a3fb816e0859fd6e1cea078d76385ff50625").isEmpty, "check runs need an App")
                 #expect(!body.contains(TestWorld.gitHubToken))
 
                 let dashboard = try await world.sendText(server + "/")

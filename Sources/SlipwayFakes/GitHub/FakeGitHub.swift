@@ -44,6 +44,8 @@ package actor FakeGitHub {
     /// GitHub App mode (`enableApp`): the app, and the installation tokens it handed out (token → expiry).
     var app: FakeGitHubApp?
     var installationTokens: [String: Date] = [:]
+    /// Check runs by id (only Apps may create them).
+    var checkRuns: [Int: FakeGitHubCheckRun] = [:]
     /// Installation tokens issued, and app JWTs refused (bad signature, claims or lifetime).
     package internal(set) var installationTokensIssued = 0
     package internal(set) var refusedJWTs = 0
@@ -150,6 +152,7 @@ package actor FakeGitHub {
     nonisolated func apiRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         addAppRoutes(to: router)
+        addCheckRunRoutes(to: router)
         router.get("/user") { request, _ in
             try await self.authorized(request, route: .user, "GET /user") { await self.userResponse() }
         }

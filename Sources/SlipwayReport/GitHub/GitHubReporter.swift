@@ -69,6 +69,43 @@ package struct GitHubReporter: Sendable {
         _ = try await call(.POST, "/repos/\(repository)/statuses/\(sha)", body: body, step: "post commit status \(context)")
     }
 
+    /// A check run's state: `queued`, `in_progress`, or `completed` with its conclusion.
+    package enum CheckRunState: Sendable, Equatable {
+        case queued, inProgress
+        case completed(conclusion: String)
+    }
+
+    /// True with GitHub App credentials: only Apps may write check runs.
+    package var canWriteCheckRuns: Bool { credentials.canRefresh }
+
+    /// Creates the delivery's check run (`knownID` nil) or updates it; returns its id.
+    package func upsertCheckRun(
+        repository: String, sha: String, name: String, knownID: Int?, state: CheckRunState, title: String, summary: String,
+        detailsURL: String?, externalID: String
+    ) async throws(ReportError) -> Int {
+        var body: [String: any Sendable] = [
+            "name": name, "head_sha": sha, "external_id": externalID,
+            "output": ["title": Self.truncate(title, to: 255), "summary": Self.truncate(summary, to: 65_535)] as [String: String],
+        ]
+        switch state {
+        case .queued: body["status"] = "queued"
+        case .inProgress: body["status"] = "in_progress"
+        case .completed(let conclusion):
+            body["status"] = "completed"
+            body["conclusion"] = conclusion
+        }
+        if let detailsURL { body["details_url"] = detailsURL }
+        if let knownID {
+            _ = try await call(.PATCH, "/repos/\(repository)/check-runs/\(knownID)", body: body, step: "update the check run")
+            return knownID
+        }
+        let created = try await call(.POST, "/repos/\(repository)/check-runs", body: body, step: "create the check run")
+        guard let object = try? JSONSerialization.jsonObject(with: created) as? [String: Any], let id = object["id"] as? Int else {
+            throw .unexpectedResponse(step: "create the check run")
+        }
+        return id
+    }
+
     /// Creates or edits the comment holding `marker` with `body`; returns its id.
     package func upsertComment(
         repository: String, issueNumber: Int, marker: String, body: String
@@ -151,7 +188,7 @@ package struct GitHubReporter: Sendable {
 
     // MARK: HTTP
 
-    private func call(_ method: HTTPMethod, _ path: String, body: [String: String]?, step: String) async throws(ReportError)
+    private func call(_ method: HTTPMethod, _ path: String, body: [String: any Sendable]?, step: String) async throws(ReportError)
         -> Data
     {
         var attempt = 0

@@ -117,6 +117,8 @@ package struct DeliveryProcessor: JobHandler {
                 results[upload.store] = running
                 try await jobStore.saveResult(deliveryID: record.id, result: running)
             }
+            // Say the uploads started (statuses, the comment, the check run in progress).
+            await reporter.report(deliveryID: record.id, event: event, plan: plan, results: ordered(results, plan), logger: logger)
 
             try await withThrowingTaskGroup(of: (String, StoreResult, String?).self) { group in
                 for upload in due {

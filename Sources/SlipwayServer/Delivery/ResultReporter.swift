@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 package import Logging
 package import SlipwayCore
@@ -63,7 +64,6 @@ package struct ResultReporter: Sendable {
         }
     }
 
-    /// The hidden marker that identifies this build's comment among a PR's comments.
     /// The marker of the pull request's one comment.
     package static func commentMarker(for event: BuildEvent) -> String {
         PullRequestHistory.marker(repository: event.repository, number: event.pullRequest ?? 0)
@@ -78,6 +78,9 @@ package struct ResultReporter: Sendable {
             return
         }
         let target = dashboardURL(deliveryID: deliveryID) ?? event.buildURL
+        if gitHub.canWriteCheckRuns {
+            await reportCheckRun(gitHub, settings, deliveryID: deliveryID, event: event, plan: plan, results: results, logger: logger)
+        }
         if settings.commitStatus {
             let report = BuildReport(
                 deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
@@ -130,6 +133,40 @@ package struct ResultReporter: Sendable {
                 }
             }
         }
+    }
+
+    /// With a GitHub App, one check run `slipway` per delivery on its head commit: queued, then in
+    /// progress while stores run or wait, then completed — its summary the PR comment's report.
+    private func reportCheckRun(
+        _ gitHub: GitHubReporter, _ settings: GitHubNotificationSettings, deliveryID: String, event: BuildEvent,
+        plan: DeliveryPlan, results: [StoreResult], logger: Logger
+    ) async {
+        let report = BuildReport(
+            deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
+            dashboardURL: dashboardURL(deliveryID: deliveryID))
+        let state = Self.checkRunState(results)
+        let summary = (try? templates?.render(settings.commentTemplate, report)) ?? report.headline
+        let fingerprint = "\(state)|" + SHA256.hash(data: Data(summary.utf8)).map { String(format: "%02x", $0) }.joined()
+        do {
+            if try await jobStore.reportReference(deliveryID: deliveryID, key: "github-check-run-state") == fingerprint { return }
+            let known = try await jobStore.reportReference(deliveryID: deliveryID, key: "github-check-run").flatMap(Int.init)
+            let id = try await gitHub.upsertCheckRun(
+                repository: event.repository, sha: event.sha, name: settings.statusContext, knownID: known, state: state,
+                title: report.headline, summary: summary, detailsURL: dashboardURL(deliveryID: deliveryID), externalID: deliveryID)
+            if id != known { try await jobStore.saveReportReference(deliveryID: deliveryID, key: "github-check-run", value: String(id)) }
+            try await jobStore.saveReportReference(deliveryID: deliveryID, key: "github-check-run-state", value: fingerprint)
+        } catch {
+            logger.warning("could not post the GitHub check run", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Queued until a store starts, in progress while any runs or waits, then completed: failure
+    /// if a store failed, success if all succeeded, neutral when there was nothing to deliver.
+    static func checkRunState(_ results: [StoreResult]) -> GitHubReporter.CheckRunState {
+        if results.isEmpty { return .completed(conclusion: "neutral") }
+        if results.allSatisfy({ $0.state == .pending }) { return .queued }
+        if results.contains(where: { [.pending, .running, .waiting].contains($0.state) }) { return .inProgress }
+        return .completed(conclusion: results.contains { $0.state == .failed } ? "failure" : "success")
     }
 
     /// The status line from `templates/github-status-description.mustache` when the folder has it.
