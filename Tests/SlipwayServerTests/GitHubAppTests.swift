@@ -54,4 +54,38 @@ struct GitHubAppTests {
             }
         }
     }
+
+    @Test func aFailedStoreIsReDeliveredFromTheCheckRunsButton() async throws {
+        try await TestWorld.with(githubApp: true) { world in
+            let runID = await world.addRun(apk: TestWorld.fakeAPK(seed: 34), runID: 540)
+            await world.play.enqueue(.status(403, reason: "userInsufficientPermission", message: "The caller does not have permission"))
+            try await world.withServer { server in
+                let answer = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: runID, pr: 15))
+                let id = try #require(answer.json["delivery_id"] as? String)
+                #expect(try await world.waitForDelivery(server, id: id)["state"] as? String == "failed")
+                let sha = "3484a3fb816e0859fd6e1cea078d76385ff50625"
+                let failedRun = try #require(await world.github.checkRuns(sha: sha).first)
+                #expect(failedRun.transitions.last == "completed/failure")
+                #expect(failedRun.actions == ["redeliver"])
+
+                // Someone presses the button: GitHub sends a check_run requested_action webhook.
+                let press = Data(
+                    #"{"action":"requested_action","requested_action":{"identifier":"redeliver"},"check_run":{"id":\#(failedRun.id),"name":"slipway","external_id":"\#(id)"},"repository":{"full_name":"acme/app"}}"#.utf8)
+                let pressed = try await world.postGitHub(server, body: press, event: "check_run")
+                #expect(pressed.status == 202)
+                #expect((pressed.json["reason"] as? String)?.contains("re-delivering play") == true)
+                let again = try await world.waitForDelivery(server, id: id)
+                #expect(again["state"] as? String == "done")
+                #expect(await world.play.uploads(of: TestWorld.packageName).count == 1)
+                let run = try #require(await world.github.checkRuns(sha: sha).first)
+                #expect(run.id == failedRun.id, "the same check run is updated")
+                #expect(run.transitions.last == "completed/success")
+                #expect(run.actions.isEmpty, "nothing left to re-deliver")
+
+                // A second press finds nothing failed.
+                let idle = try await world.postGitHub(server, body: press, event: "check_run")
+                #expect(idle.status == 200 && (idle.json["reason"] as? String)?.contains("no failed store") == true)
+            }
+        }
+    }
 }

@@ -13,6 +13,8 @@ package struct FakeGitHubCheckRun: Sendable, Equatable {
     package var summary: String?
     package var detailsURL: String?
     package var externalID: String?
+    /// The identifiers of the buttons the run offers (`actions`).
+    package var actions: [String] = []
     /// `status` or `status/conclusion` after each create and update, in order.
     package var transitions: [String]
 }
@@ -85,6 +87,15 @@ extension FakeGitHub {
         }
         if let url = object["details_url"] as? String { run.detailsURL = url }
         if let external = object["external_id"] as? String { run.externalID = external }
+        if let actions = object["actions"] as? [[String: Any]] {
+            for action in actions {
+                guard let label = action["label"] as? String, label.count <= 20,
+                    let description = action["description"] as? String, description.count <= 40,
+                    let identifier = action["identifier"] as? String, identifier.count <= 20
+                else { return Self.json(.init(code: 422), ["message": "Invalid request.\n\nactions: label, description or identifier is too long or missing"]) }
+            }
+            run.actions = actions.compactMap { $0["identifier"] as? String }
+        }
         run.transitions.append(run.conclusion.map { "\(run.status)/\($0)" } ?? run.status)
         checkRuns[run.id] = run
         return Self.json(id == nil ? .created : .ok, ["id": run.id, "status": run.status, "name": run.name, "head_sha": run.headSHA])

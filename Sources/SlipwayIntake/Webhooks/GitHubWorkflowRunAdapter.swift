@@ -13,6 +13,31 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
         self.secret = secret
     }
 
+    /// The check-run button Slipway offers: `requested_action` with identifier `redeliver`.
+    package static let redeliverAction = "redeliver"
+
+    static func checkRunAction(_ body: Data, deliveryID: String) throws(WebhookError) -> WebhookIntake {
+        struct Payload: Decodable {
+            struct Requested: Decodable { var identifier: String }
+            struct CheckRun: Decodable { var externalId: String?; var name: String? }
+            var action: String
+            var requestedAction: Requested?
+            var checkRun: CheckRun
+        }
+        let payload: Payload
+        do {
+            payload = try JSONDecoder.gitHub.decode(Payload.self, from: body)
+        } catch {
+            throw .malformed("check_run body is not the JSON GitHub sends: \(describe(error))")
+        }
+        guard payload.action == "requested_action", payload.requestedAction?.identifier == redeliverAction,
+            let target = payload.checkRun.externalId, !target.isEmpty
+        else {
+            return .ignored(deliveryID: deliveryID, reason: "check_run \(payload.action) is not a Slipway action")
+        }
+        return .redeliver(deliveryID: deliveryID, slipwayDelivery: target)
+    }
+
     package func receive(_ request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookIntake {
         try WebhookSignature.verifyGitHub(header: request.header("x-hub-signature-256"), body: request.body, secret: secret)
         guard let deliveryID = request.header("x-github-delivery"), !deliveryID.isEmpty else {
@@ -26,6 +51,8 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
             return .ignored(deliveryID: deliveryID, reason: "ping received: the webhook is wired up")
         case "workflow_run":
             break
+        case "check_run":
+            return try Self.checkRunAction(request.body, deliveryID: deliveryID)
         default:
             return .ignored(
                 deliveryID: deliveryID,

@@ -25,6 +25,8 @@ package enum WebhookIntake: Sendable, Equatable {
     case build(deliveryID: String, event: BuildEvent)
     /// A genuine call that asks for nothing (a ping, a non-final state, another event type).
     case ignored(deliveryID: String?, reason: String)
+    /// Someone pressed "Re-deliver failed" on Slipway's check run for delivery `slipwayDelivery`.
+    case redeliver(deliveryID: String, slipwayDelivery: String)
 }
 
 /// A CI provider's webhook format: verifies the sender, then maps the payload to a `BuildEvent`.

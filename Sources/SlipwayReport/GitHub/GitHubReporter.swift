@@ -75,6 +75,9 @@ package struct GitHubReporter: Sendable {
         case completed(conclusion: String)
     }
 
+    /// The identifier of the check run's "Re-deliver failed" button (the `check_run` webhook names it).
+    package static let redeliverAction = "redeliver"
+
     /// True with GitHub App credentials: only Apps may write check runs.
     package var canWriteCheckRuns: Bool { credentials.canRefresh }
 
@@ -94,6 +97,11 @@ package struct GitHubReporter: Sendable {
             body["status"] = "completed"
             body["conclusion"] = conclusion
         }
+        // GitHub's limits: label ≤ 20, description ≤ 40, identifier ≤ 20 characters.
+        body["actions"] =
+            state == .completed(conclusion: "failure")
+            ? [["label": "Re-deliver failed", "description": "Upload again to the stores that failed", "identifier": Self.redeliverAction]]
+            : [[String: String]]()
         if let detailsURL { body["details_url"] = detailsURL }
         if let knownID {
             _ = try await call(.PATCH, "/repos/\(repository)/check-runs/\(knownID)", body: body, step: "update the check run")
