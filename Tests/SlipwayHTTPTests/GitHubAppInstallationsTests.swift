@@ -87,4 +87,18 @@ struct GitHubAppInstallationsTests {
             #expect(error?.description.contains("the app is not installed") == true)
         }
     }
+
+    @Test func aServerErrorFromTheTokenEndpointIsRetried() async throws {
+        try await withApp { app, github in
+            await github.failNextInstallationTokens(502, 503)
+            let token = try await app.authorization(repository: "acme/app")
+            #expect(token.hasPrefix("Bearer ghs_inst_"))
+            #expect(await github.installationTokensIssued == 1)
+        }
+        try await withApp { app, github in
+            await github.failNextInstallationTokens(502, 502, 502)
+            let error = await #expect(throws: GitHubAuthError.self) { try await app.authorization(repository: "acme/app") }
+            #expect(error?.description.contains("HTTP 502") == true)
+        }
+    }
 }

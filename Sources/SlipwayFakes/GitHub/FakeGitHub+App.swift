@@ -31,6 +31,11 @@ extension FakeGitHub {
         self.app = app
     }
 
+    /// The next installation-token requests answer these statuses (502, 503…) before one succeeds.
+    package func failNextInstallationTokens(_ statuses: Int...) {
+        appTokenFaults += statuses
+    }
+
     /// Makes every installation token issued so far expire now (as an hour passing would).
     package func expireInstallationTokens() {
         for key in installationTokens.keys { installationTokens[key] = .distantPast }
@@ -62,6 +67,10 @@ extension FakeGitHub {
     }
 
     private func issueInstallationToken(lifetime: TimeInterval) -> Response {
+        if !appTokenFaults.isEmpty {
+            let status = appTokenFaults.removeFirst()
+            return Self.json(.init(code: status), ["message": "Server Error"])
+        }
         installationTokensIssued += 1
         let token = "ghs_inst_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(24))"
         let expiry = Date().addingTimeInterval(lifetime)

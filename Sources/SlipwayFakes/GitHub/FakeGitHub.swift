@@ -46,6 +46,8 @@ package actor FakeGitHub {
     var installationTokens: [String: Date] = [:]
     /// Check runs by id (only Apps may create them).
     var checkRuns: [Int: FakeGitHubCheckRun] = [:]
+    /// Statuses the next installation-token requests answer with, before one succeeds.
+    var appTokenFaults: [Int] = []
     /// Installation tokens issued, and app JWTs refused (bad signature, claims or lifetime).
     package internal(set) var installationTokensIssued = 0
     package internal(set) var refusedJWTs = 0

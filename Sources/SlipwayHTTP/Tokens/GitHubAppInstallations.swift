@@ -92,9 +92,24 @@ package actor GitHubAppInstallations: GitHubCredentials {
         return id
     }
 
+    /// Attempts at an installation token when GitHub answers 5xx or not at all (backoff 0.5 s, 1 s).
+    static let fetchAttempts = 3
+
     private func fetchToken(installation: Int64) async throws(GitHubAuthError) -> AccessToken {
         let step = "get an installation token"
-        let (status, object) = try await call(.POST, "/app/installations/\(installation)/access_tokens", step: step)
+        var attempt = 0
+        var status = 0
+        var object: [String: Any] = [:]
+        while true {
+            attempt += 1
+            do {
+                (status, object) = try await call(.POST, "/app/installations/\(installation)/access_tokens", step: step)
+                if status < 500 || attempt == Self.fetchAttempts { break }
+            } catch {
+                if attempt == Self.fetchAttempts { throw error }
+            }
+            try? await Task.sleep(for: .milliseconds(500 * attempt))
+        }
         guard status == 201 || status == 200, let token = object["token"] as? String, let expiresText = object["expires_at"] as? String,
             let expires = ISO8601DateFormatter().date(from: expiresText)
         else {
