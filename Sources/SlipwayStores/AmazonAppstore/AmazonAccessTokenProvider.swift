@@ -54,11 +54,6 @@ package actor AmazonAccessTokenProvider {
         await cache.invalidate(token)
     }
 
-    private struct TokenResponse: Decodable {
-        var access_token: String
-        var expires_in: Double?
-    }
-
     private struct TokenErrorResponse: Decodable {
         var error: String
         var error_description: String?
@@ -71,64 +66,35 @@ package actor AmazonAccessTokenProvider {
     }
 
     private func fetch(logger: Logger) async throws(StoreCallFailure) -> AmazonAccessToken {
-        let safeURL = Redaction.withoutQuery(tokenURL)
-        let secrets = [clientSecret.revealed]
-        return try await retryPolicy.run {
-            (_) async throws(StoreCallFailure) -> RetryPolicy.Attempt<AmazonAccessToken, StoreCallFailure> in
-            let issuedAt = now()
-            var request = HTTPClientRequest(url: tokenURL)
+        let endpoint = TokenEndpoint(
+            step: Self.step, url: tokenURL, http: http, retryPolicy: retryPolicy, now: now,
+            missingTokenHint: "check that token_url points at Login with Amazon (https://api.amazon.com/auth/o2/token)")
+        let form = [
+            ("grant_type", "client_credentials"), ("client_id", clientID.revealed),
+            ("client_secret", clientSecret.revealed), ("scope", Self.scope),
+        ].map { "\($0.0)=\(Self.formEncode($0.1))" }.joined(separator: "&")
+        let url = tokenURL
+        return try await endpoint.fetch(logger: logger, secrets: [clientSecret.revealed]) { _ in
+            var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.headers.add(name: "Accept", value: "application/json")
-            let form = [
-                ("grant_type", "client_credentials"), ("client_id", clientID.revealed),
-                ("client_secret", clientSecret.revealed), ("scope", Self.scope),
-            ].map { "\($0.0)=\(Self.formEncode($0.1))" }.joined(separator: "&")
             request.body = .bytes(ByteBuffer(string: form))
-
-            let response: StoreHTTPResponse
-            do {
-                response = try await http.send(request, timeout: http.timeouts.api, logger: logger)
-            } catch let error as StoreTransportError {
-                let failure = StoreCallFailure(step: Self.step, message: error.description, isRetryable: error.isRetryable)
-                if error.isRetryable { return .retry(failure, retryAfter: nil) }
-                throw failure
-            } catch {
-                throw StoreCallFailure(step: Self.step, message: "cancelled", isRetryable: true)
-            }
-
-            if response.status == 200 {
-                guard let body = try? JSONDecoder().decode(TokenResponse.self, from: response.bodyData),
-                    !body.access_token.isEmpty
-                else {
-                    throw StoreCallFailure(
-                        step: Self.step, message: "\(safeURL) answered 200 without an access_token",
-                        hint: "check that token_url points at Login with Amazon (https://api.amazon.com/auth/o2/token)",
-                        httpStatus: 200, isRetryable: false)
-                }
-                logger.debug("fetched a Login with Amazon token", metadata: ["expires_in": "\(body.expires_in ?? 3600)"])
-                return .success(
-                    AmazonAccessToken(
-                        value: Secret(body.access_token), expiresAt: issuedAt.addingTimeInterval(body.expires_in ?? 3600)))
-            }
-
+            return (request, [])
+        } refusal: { response, secrets in
             let retryable = RetryPolicy.isRetryable(status: response.status)
-            let failure: StoreCallFailure
             if let error = try? JSONDecoder().decode(TokenErrorResponse.self, from: response.bodyData) {
                 let said = error.error_description.map { "\(error.error): \"\($0)\"" } ?? error.error
-                failure = StoreCallFailure(
+                return StoreCallFailure(
                     step: Self.step,
                     message: Redaction.scrub("Login with Amazon answered HTTP \(response.status) \(said)", secrets: secrets),
                     hint: Self.hint(forTokenError: error.error), httpStatus: response.status, isRetryable: retryable)
-            } else {
-                let excerpt = Redaction.scrub(String(response.bodyText.prefix(200)), secrets: secrets)
-                failure = StoreCallFailure(
-                    step: Self.step,
-                    message: "\(safeURL) answered HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"),
-                    httpStatus: response.status, isRetryable: retryable)
             }
-            if retryable { return .retry(failure, retryAfter: RetryPolicy.retryAfter(response.header("Retry-After"))) }
-            throw failure
+            let excerpt = Redaction.scrub(String(response.bodyText.prefix(200)), secrets: secrets)
+            return StoreCallFailure(
+                step: Self.step,
+                message: "\(Redaction.withoutQuery(url)) answered HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"),
+                httpStatus: response.status, isRetryable: retryable)
         }
     }
 

@@ -55,95 +55,58 @@ package actor GoogleAccessTokenProvider {
         await cache.invalidate(token)
     }
 
-    private struct TokenResponse: Decodable {
-        var access_token: String
-        var expires_in: Double?
-        var token_type: String?
-    }
-
     private struct TokenErrorResponse: Decodable {
         var error: String
         var error_description: String?
     }
 
     private func fetch(logger: Logger) async throws(StoreCallFailure) -> GoogleAccessToken {
-        let safeURL = Redaction.withoutQuery(tokenURL)
-        return try await retryPolicy.run { (_) async throws(StoreCallFailure) -> RetryPolicy.Attempt<GoogleAccessToken, StoreCallFailure> in
-            let issuedAt = now()
+        let endpoint = TokenEndpoint(
+            step: Self.step, url: tokenURL, http: http, retryPolicy: retryPolicy, now: now,
+            missingTokenHint: "check that token_url (or the key's token_uri) points at Google's token endpoint")
+        let (key, scope, url) = (self.key, self.scope, tokenURL)
+        return try await endpoint.fetch(logger: logger, secrets: []) { (issuedAt) throws(StoreCallFailure) in
             let assertion: String
             do {
-                assertion = try GoogleJWTAssertion.make(key: key, scope: scope, audience: tokenURL, issuedAt: issuedAt)
+                assertion = try GoogleJWTAssertion.make(key: key, scope: scope, audience: url, issuedAt: issuedAt)
             } catch {
                 throw StoreCallFailure(
                     step: Self.step, message: "could not sign the token request with the service account key",
                     hint: "download a fresh JSON key for \(key.clientEmail)", isRetryable: false)
             }
-            var request = HTTPClientRequest(url: tokenURL)
+            var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.headers.add(name: "Accept", value: "application/json")
-            let form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"
-            request.body = .bytes(ByteBuffer(string: form))
-
-            let response: StoreHTTPResponse
-            do {
-                response = try await http.send(request, timeout: http.timeouts.api, logger: logger)
-            } catch let error as StoreTransportError {
-                let failure = StoreCallFailure(
-                    step: Self.step, message: error.description, isRetryable: error.isRetryable)
-                if error.isRetryable { return .retry(failure, retryAfter: nil) }
-                throw failure
-            } catch {
-                throw StoreCallFailure(step: Self.step, message: "cancelled", isRetryable: true)
-            }
-
-            if response.status == 200 {
-                guard let body = try? JSONDecoder().decode(TokenResponse.self, from: response.bodyData) else {
-                    throw StoreCallFailure(
-                        step: Self.step, message: "\(safeURL) answered 200 without an access_token",
-                        hint: "check that token_url (or the key's token_uri) points at Google's token endpoint",
-                        httpStatus: 200, isRetryable: false)
-                }
-                logger.debug("fetched a Google access token", metadata: ["expires_in": "\(body.expires_in ?? 3600)"])
-                return .success(
-                    GoogleAccessToken(
-                        value: Secret(body.access_token),
-                        expiresAt: issuedAt.addingTimeInterval(body.expires_in ?? 3600)))
-            }
-
-            let secrets = [assertion]
-            let failure: StoreCallFailure
+            request.body = .bytes(ByteBuffer(string: "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"))
+            return (request, [assertion])
+        } refusal: { response, secrets in
+            let retryable = RetryPolicy.isRetryable(status: response.status)
             if let error = try? JSONDecoder().decode(TokenErrorResponse.self, from: response.bodyData) {
                 let said = error.error_description.map { "\(error.error): \"\($0)\"" } ?? error.error
-                failure = StoreCallFailure(
-                    step: Self.step,
-                    message: Redaction.scrub("Google's token endpoint answered \(said)", secrets: secrets),
-                    hint: hint(forTokenError: error.error, description: error.error_description),
-                    httpStatus: response.status, isRetryable: RetryPolicy.isRetryable(status: response.status))
-            } else {
-                let excerpt = Redaction.scrub(String(response.bodyText.prefix(200)), secrets: secrets)
-                failure = StoreCallFailure(
-                    step: Self.step,
-                    message: "\(safeURL) answered HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"),
-                    httpStatus: response.status, isRetryable: RetryPolicy.isRetryable(status: response.status))
+                return StoreCallFailure(
+                    step: Self.step, message: Redaction.scrub("Google's token endpoint answered \(said)", secrets: secrets),
+                    hint: Self.hint(forTokenError: error.error, description: error.error_description, account: key.clientEmail),
+                    httpStatus: response.status, isRetryable: retryable)
             }
-            if failure.isRetryable {
-                return .retry(failure, retryAfter: RetryPolicy.retryAfter(response.header("Retry-After")))
-            }
-            throw failure
+            let excerpt = Redaction.scrub(String(response.bodyText.prefix(200)), secrets: secrets)
+            return StoreCallFailure(
+                step: Self.step,
+                message: "\(Redaction.withoutQuery(url)) answered HTTP \(response.status)" + (excerpt.isEmpty ? "" : ": \(excerpt)"),
+                httpStatus: response.status, isRetryable: retryable)
         }
     }
 
-    private func hint(forTokenError error: String, description: String?) -> String? {
+    private static func hint(forTokenError error: String, description: String?, account: String) -> String? {
         switch error {
         case "invalid_grant":
             if let description, description.localizedCaseInsensitiveContains("timeframe") {
                 return "check this machine's clock (Google refuses JWTs issued in the future or long ago)"
             }
-            return "check that the key file is a current key of \(key.clientEmail) (keys can be deleted or rotated in "
+            return "check that the key file is a current key of \(account) (keys can be deleted or rotated in "
                 + "Google Cloud → IAM → Service accounts → Keys) and that this machine's clock is right"
         case "invalid_scope", "unauthorized_client":
-            return "the service account \(key.clientEmail) may not request the androidpublisher scope; check the account in Google Cloud"
+            return "the service account \(account) may not request the androidpublisher scope; check the account in Google Cloud"
         default:
             return nil
         }

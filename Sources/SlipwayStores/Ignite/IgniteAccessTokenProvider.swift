@@ -65,64 +65,28 @@ package actor IgniteAccessTokenProvider {
         var scope: String
     }
 
-    private struct TokenResponse: Decodable {
-        var access_token: String
-        var expires_in: Double?
-        var token_type: String?
-    }
-
     private func fetch(logger: Logger) async throws(StoreCallFailure) -> IgniteAccessToken {
-        let safeURL = Redaction.withoutQuery(tokenURL)
-        let secrets = [clientSecret.revealed]
+        var endpoint = TokenEndpoint(
+            step: Self.step, url: tokenURL, http: http, retryPolicy: retryPolicy, now: now,
+            missingTokenHint: "check that token_url points at DT's Account Service (https://account.digitalturbine.com)")
+        endpoint.unreachableHint = "DT's Account Service could not be reached; Slipway will try again"
+        endpoint.carriesToken = { (200...299).contains($0) }
         let body: Data
         do {
-            body = try JSONEncoder().encode(
-                TokenRequest(client_id: clientID, client_secret: clientSecret.revealed, scope: scope))
+            body = try JSONEncoder().encode(TokenRequest(client_id: clientID, client_secret: clientSecret.revealed, scope: scope))
         } catch {
             throw StoreCallFailure(step: Self.step, message: "could not encode the token request", isRetryable: false)
         }
-        return try await retryPolicy.run {
-            (number) async throws(StoreCallFailure) -> RetryPolicy.Attempt<IgniteAccessToken, StoreCallFailure> in
-            if number > 1 { logger.info("retrying DT token request", metadata: ["attempt": "\(number)"]) }
-            let issuedAt = now()
-            var request = HTTPClientRequest(url: tokenURL)
+        let url = tokenURL
+        return try await endpoint.fetch(logger: logger, secrets: [clientSecret.revealed]) { _ in
+            var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Accept", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
-
-            let response: StoreHTTPResponse
-            do {
-                response = try await http.send(request, timeout: http.timeouts.api, logger: logger)
-            } catch let error as StoreTransportError {
-                let failure = StoreCallFailure(
-                    step: Self.step, message: Redaction.scrub(error.description, secrets: secrets),
-                    hint: error.isRetryable ? "DT's Account Service could not be reached; Slipway will try again" : nil,
-                    isRetryable: error.isRetryable)
-                if error.isRetryable { return .retry(failure, retryAfter: nil) }
-                throw failure
-            } catch {
-                throw StoreCallFailure(step: Self.step, message: "cancelled", isRetryable: true)
-            }
-
-            if (200...299).contains(response.status) {
-                guard let answer = try? JSONDecoder().decode(TokenResponse.self, from: response.bodyData),
-                    !answer.access_token.isEmpty
-                else {
-                    throw StoreCallFailure(
-                        step: Self.step, message: "\(safeURL) answered HTTP \(response.status) without an access_token",
-                        hint: "check that token_url points at DT's Account Service (https://account.digitalturbine.com)",
-                        httpStatus: response.status, isRetryable: false)
-                }
-                let lifetime = answer.expires_in ?? 3600
-                logger.debug("fetched a DT access token", metadata: ["expires_in": "\(lifetime)"])
-                return .success(
-                    IgniteAccessToken(value: Secret(answer.access_token), expiresAt: issuedAt.addingTimeInterval(lifetime)))
-            }
-
-            let said = IgniteAPIError.parse(response.bodyData)?.quoted
-                ?? IgniteAPIError.excerpt(response.bodyText)
-            let retryable = RetryPolicy.isRetryable(status: response.status)
+            return (request, [])
+        } refusal: { response, secrets in
+            let said = IgniteAPIError.parse(response.bodyData)?.quoted ?? IgniteAPIError.excerpt(response.bodyText)
             let hint: String? =
                 switch response.status {
                 case 400, 401, 403:
@@ -136,14 +100,11 @@ package actor IgniteAccessTokenProvider {
                 default:
                     nil
                 }
-            let failure = StoreCallFailure(
+            return StoreCallFailure(
                 step: Self.step,
                 message: Redaction.scrub(
-                    "DT's Account Service answered HTTP \(response.status)" + (said.isEmpty ? "" : ": \(said)"),
-                    secrets: secrets),
-                hint: hint, httpStatus: response.status, isRetryable: retryable)
-            if retryable { return .retry(failure, retryAfter: RetryPolicy.retryAfter(response.header("Retry-After"))) }
-            throw failure
+                    "DT's Account Service answered HTTP \(response.status)" + (said.isEmpty ? "" : ": \(said)"), secrets: secrets),
+                hint: hint, httpStatus: response.status, isRetryable: RetryPolicy.isRetryable(status: response.status))
         }
     }
 }
