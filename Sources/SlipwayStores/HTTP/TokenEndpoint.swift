@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-package import Logging
+import Logging
 import SlipwayCore
 import SlipwayHTTP
 
