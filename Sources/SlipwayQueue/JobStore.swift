@@ -60,6 +60,12 @@ package protocol JobStore: Sendable {
     /// Every replica gets the same answer (the session-signing key when the config sets none).
     func sharedValue(named name: String, orStore candidate: String) async throws -> String
 
+    /// Takes the lease `name` for `holder` until `until`, if it is free, expired, or already
+    /// `holder`'s; true when `holder` has it now. Replicas use it to edit a shared thing one at a time.
+    func tryLease(_ name: String, holder: String, until: Date, now: Date) async throws -> Bool
+    /// Gives the lease back early (only `holder`'s).
+    func releaseLease(_ name: String, holder: String) async throws
+
     func ping() async -> Bool
 
     /// Closes connections. The store is unusable afterwards.

@@ -249,6 +249,24 @@ struct JobStoreConformanceTests {
         }
     }
 
+    @Test("a lease is held by one holder until it expires or is given back", arguments: StoreKind.available)
+    func leasesAreExclusiveUntilTheyExpire(kind: StoreKind) async throws {
+        try await TestDatabase(kind).with { store in
+            let now = Date()
+            let first = try await store.tryLease("pr:acme/app#7", holder: "replica-a", until: now + 30, now: now)
+            let taken = try await store.tryLease("pr:acme/app#7", holder: "replica-b", until: now + 30, now: now)
+            let renewed = try await store.tryLease("pr:acme/app#7", holder: "replica-a", until: now + 60, now: now)
+            let other = try await store.tryLease("pr:acme/app#8", holder: "replica-b", until: now + 30, now: now)
+            let afterExpiry = try await store.tryLease("pr:acme/app#7", holder: "replica-b", until: now + 120, now: now + 61)
+            try await store.releaseLease("pr:acme/app#7", holder: "replica-a")  // not a's any more: no effect
+            let stillB = try await store.tryLease("pr:acme/app#7", holder: "replica-a", until: now + 130, now: now + 62)
+            try await store.releaseLease("pr:acme/app#7", holder: "replica-b")
+            let freed = try await store.tryLease("pr:acme/app#7", holder: "replica-a", until: now + 130, now: now + 62)
+            #expect(first && !taken && renewed && other)
+            #expect(afterExpiry && !stillB && freed)
+        }
+    }
+
     @Test("recent deliveries come newest first, with their state", arguments: StoreKind.available)
     func recentDeliveriesNewestFirst(kind: StoreKind) async throws {
         try await TestDatabase(kind).with { store in

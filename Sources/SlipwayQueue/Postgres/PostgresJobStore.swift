@@ -296,6 +296,27 @@ package final class PostgresJobStore: JobStore {
         }
     }
 
+    package func tryLease(_ name: String, holder: String, until: Date, now: Date) async throws -> Bool {
+        let untilSeconds = StoredValues.seconds(until)
+        let nowSeconds = StoredValues.seconds(now)
+        return try await run("take a lease") { client, logger in
+            try await client.query(
+                """
+                INSERT INTO leases (name, holder, until_at) VALUES (\(name), \(holder), \(untilSeconds))
+                ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until_at = EXCLUDED.until_at
+                WHERE leases.until_at < \(nowSeconds) OR leases.holder = EXCLUDED.holder
+                """, logger: logger)
+            let rows = try await client.query("SELECT holder FROM leases WHERE name = \(name)", logger: logger).collect()
+            return try rows.first?.decode(String.self) == holder
+        }
+    }
+
+    package func releaseLease(_ name: String, holder: String) async throws {
+        try await run("give a lease back") { client, logger in
+            try await client.query("DELETE FROM leases WHERE name = \(name) AND holder = \(holder)", logger: logger)
+        }
+    }
+
     // MARK: - Lifecycle
 
     /// Answers within 5 seconds: an unreachable server makes the pool wait for its connect timeout.

@@ -66,5 +66,9 @@ enum PostgresSchema {
         [
             "CREATE TABLE shared_values (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
         ],
+        // 3: short leases replicas take before editing something they share (a PR's one comment).
+        [
+            "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until_at DOUBLE PRECISION NOT NULL)"
+        ],
     ]
 }

@@ -274,6 +274,25 @@ package actor SQLiteJobStore: JobStore {
         }
     }
 
+    package func tryLease(_ name: String, holder: String, until: Date, now: Date) async throws -> Bool {
+        try await transaction("take a lease") { db in
+            _ = try await db.query(
+                """
+                INSERT INTO leases (name, holder, until_at) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_at = excluded.until_at
+                WHERE leases.until_at < ? OR leases.holder = excluded.holder
+                """,
+                [.text(name), .text(holder), .float(StoredValues.seconds(until)), .float(StoredValues.seconds(now))])
+            return try await db.query("SELECT holder FROM leases WHERE name = ?", [.text(name)]).first?.column("holder")?.string == holder
+        }
+    }
+
+    package func releaseLease(_ name: String, holder: String) async throws {
+        try await serialized("give a lease back") { db in
+            _ = try await db.query("DELETE FROM leases WHERE name = ? AND holder = ?", [.text(name), .text(holder)])
+        }
+    }
+
     // MARK: - Lifecycle
 
     package func ping() async -> Bool {

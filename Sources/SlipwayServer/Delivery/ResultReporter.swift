@@ -118,7 +118,21 @@ package struct ResultReporter: Sendable {
             }
             let build = PullRequestHistory.build(of: report, key: event.buildKey)
             let repository = event.repository
+            let store = jobStore
             await commentLocks.run("\(repository)#\(number)") {
+                // Other replicas may report builds of this PR too: take the PR's lease in the job store.
+                let lease = "pr-comment:\(repository)#\(number)"
+                let holder = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+                var leased = false
+                for _ in 0..<300 {
+                    let now = Date()
+                    if (try? await store.tryLease(lease, holder: holder, until: now.addingTimeInterval(30), now: now)) == true {
+                        leased = true
+                        break
+                    }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                if !leased { logger.notice("another replica held the PR comment for 30 s; editing it anyway", metadata: ["pr": "\(number)"]) }
                 do {
                     // One comment per pull request: this build on top, the ones before it below.
                     _ = try await gitHub.upsertPullRequestComment(
@@ -131,6 +145,7 @@ package struct ResultReporter: Sendable {
                 } catch {
                     logger.warning("could not post the GitHub PR comment", metadata: ["pr": "\(number)", "error": "\(error)"])
                 }
+                if leased { try? await store.releaseLease(lease, holder: holder) }
             }
         }
     }
