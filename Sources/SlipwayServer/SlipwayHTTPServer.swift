@@ -51,7 +51,7 @@ package enum SlipwayHTTPServer {
         guard listener != .publicOnly else { return router }
         LoginController(access: runtime.access, limiter: limiter, trustedProxies: runtime.config.server.trustedProxies).addRoutes(to: router)
         GitHubSignInController(access: runtime.access, http: OutboundHTTP(client: runtime.httpClient)).addRoutes(to: router)
-        DashboardController(jobStore: runtime.jobStore, access: runtime.access).addRoutes(to: router)
+        DashboardController(jobStore: runtime.jobStore, access: runtime.access, wakeWorker: wakeWorker).addRoutes(to: router)
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -251,6 +251,27 @@ struct CommandLineTests {
         #expect(try slipway(["validate", file.path]).status == 0)
     }
 
+    @Test func redeliverQueuesTheFailedStoreForTheRunningServer() async throws {
+        try await TestWorld.with { world in
+            let runID = await world.addRun(apk: TestWorld.fakeAPK(seed: 63), runID: 702)
+            await world.play.enqueue(.status(403, reason: "userInsufficientPermission", message: "The caller does not have permission"))
+            try await world.withServer { server in
+                let answer = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: runID, pr: 32))
+                let id = try #require(answer.json["delivery_id"] as? String)
+                #expect(try await world.waitForDelivery(server, id: id)["state"] as? String == "failed")
+                let run = try slipway(["redeliver", "--config", world.configPath, id], environment: ["USER": "release-captain"])
+                #expect(run.status == 0, "\(run.errors)")
+                #expect(run.output.contains("\(id): re-delivering play"))
+                #expect(try await world.waitForDelivery(server, id: id)["state"] as? String == "done")
+                #expect(await world.play.uploads(of: TestWorld.packageName).count == 1)
+                #expect(try await world.sendText(server + "/deliveries/\(id)").text.contains("play by release-captain (slipway redeliver)"))
+                let again = try slipway(["redeliver", "--config", world.configPath, id])
+                #expect(again.status == 1)
+                #expect(again.errors.contains("not re-delivered: delivery \(id) has no failed store"))
+            }
+        }
+    }
+
     @Test func deliverRunsTheStoreFlowsOnceWithoutAServer() async throws {
         try await TestWorld.with { world in
             let apk = world.folder.appendingPathComponent("app-release.apk")

@@ -9,21 +9,68 @@ import SlipwayQueue
 struct DashboardController: Sendable {
     let jobStore: any JobStore
     let access: AccessPolicy
+    let wakeWorker: @Sendable () -> Void
 
     func addRoutes(to router: Router<SlipwayRequestContext>) {
         router.get("/") { _, context in
             let records = try await jobStore.recentDeliveries(limit: 50)
             return html(Pages.page(title: "Slipway deliveries", body: Self.listBody(records), header: header(context), refresh: true))
         }
-        router.get("/deliveries/:id") { _, context in
+        router.get("/deliveries/:id") { request, context in
             let id = context.parameters.get("id") ?? ""
             guard let record = try await jobStore.delivery(id: id) else {
                 return html(
                     Pages.page(title: "Not found", body: "<p>No delivery \(escape(id)).</p>", header: header(context)),
                     status: .notFound)
             }
+            let history = try await Redelivery(jobStore: jobStore).history(of: record.id)
+            let notice = request.uri.queryParameters.get("notice")
             return html(
-                Pages.page(title: "Delivery \(record.id)", body: Self.detailBody(record), header: header(context), refresh: true))
+                Pages.page(
+                    title: "Delivery \(record.id)",
+                    body: (notice.map { "<p class=\"notice\" id=\"notice\">\(escape($0))</p>" } ?? "")
+                        + Self.detailBody(record) + redeliverSection(record, history: history, context: context),
+                    header: header(context), refresh: true))
+        }
+        // Re-deliver from the page (a form with the session's CSRF token) or the API (a bearer token).
+        router.post("/deliveries/:id/redeliver") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            let text: String
+            do {
+                let stores = try await Redelivery(jobStore: jobStore).redeliver(id, stores: nil, by: context.viewer?.name ?? "dashboard")
+                wakeWorker()
+                text = "Re-delivering \(stores.joined(separator: ", "))."
+            } catch let refusal as Redelivery.Refusal {
+                text = "Not re-delivered: \(refusal.description)."
+            }
+            let notice = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            return Response(status: .seeOther, headers: [.location: "/deliveries/\(id)?notice=\(notice)"])
+        }
+        router.post("/api/deliveries/:id/redeliver") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            var request = request
+            let body = try await request.collectBody(upTo: 64 * 1024)
+            var stores: [String]?
+            if body.readableBytes > 0 {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+                    return jsonResponse(.badRequest, ["error": "the body must be JSON like {\"stores\": [\"play\"]}, or empty for every failed store"])
+                }
+                stores = object["stores"] as? [String]
+            }
+            do {
+                let queued = try await Redelivery(jobStore: jobStore).redeliver(id, stores: stores, by: context.viewer?.name ?? "API")
+                wakeWorker()
+                struct Accepted: Encodable { var status = "accepted"; var delivery_id: String; var stores: [String] }
+                return jsonResponse(.accepted, Accepted(delivery_id: id, stores: queued))
+            } catch let refusal as Redelivery.Refusal {
+                let status: HTTPResponse.Status =
+                    switch refusal {
+                    case .notFound: .notFound
+                    case .busy, .nothingFailed: .conflict
+                    case .unknownStores: .badRequest
+                    }
+                return jsonResponse(status, ["error": refusal.description])
+            }
         }
         router.get("/api/deliveries") { request, _ in
             let limit = request.uri.queryParameters.get("limit", as: Int.self).map { min(max($0, 1), 500) } ?? 50
@@ -37,6 +84,26 @@ struct DashboardController: Sendable {
             }
             return jsonResponse(.ok, DeliveryView(record))
         }
+    }
+
+    /// Earlier redeliveries, and the button (a POST with the session's CSRF token) while a store has failed.
+    func redeliverSection(_ record: DeliveryRecord, history: [Redelivery.Record], context: SlipwayRequestContext) -> String {
+        var html = ""
+        if !history.isEmpty {
+            let items = history.map {
+                "<li>\(escape(ISO8601DateFormatter().string(from: $0.at))): \(escape($0.stores.joined(separator: ", "))) by \(escape($0.by))</li>"
+            }
+            html += "<h2>Re-deliveries</h2><ul id=\"redeliveries\">\(items.joined())</ul>"
+        }
+        let busy = record.state == .queued || record.state == .running
+        if !busy, record.results.contains(where: { $0.state == .failed }), let claims = context.viewer?.session {
+            html += """
+                <form method="post" action="/deliveries/\(escape(record.id))/redeliver">\
+                <input type="hidden" name="csrf" value="\(escape(access.sessions.csrfToken(for: claims)))">\
+                <button type="submit" id="redeliver">Re-deliver failed stores</button></form>
+                """
+        }
+        return html
     }
 
     /// Who is signed in, and the sign-out button (a POST carrying the session's CSRF token).

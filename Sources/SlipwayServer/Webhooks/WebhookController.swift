@@ -149,36 +149,21 @@ struct WebhookController: Sendable {
         }
     }
 
-    /// "Re-deliver failed" on a check run: the delivery's failed stores go back to pending and the
-    /// delivery is queued again; stores that succeeded are not uploaded twice.
+    /// "Re-deliver failed" on a check run: the delivery's failed stores are queued again.
     func redeliver(_ deliveryID: String, hookID: String, logger: Logger) async throws -> Response {
-        guard let record = try await jobStore.delivery(id: deliveryID) else {
-            metrics.webhook(source: "github", outcome: "ignored")
-            return IntakeReply.response(.ok, IntakeReply(status: "ignored", reason: "there is no delivery \(deliveryID) to re-deliver"))
-        }
-        let failed = record.results.filter { $0.state == .failed }
-        guard !failed.isEmpty else {
-            metrics.webhook(source: "github", outcome: "ignored")
+        do {
+            let stores = try await Redelivery(jobStore: jobStore).redeliver(deliveryID, stores: nil, by: "GitHub check run", now: now())
+            metrics.webhook(source: "github", outcome: "redeliver")
+            logger.info(
+                "re-delivery of failed stores requested from the check run",
+                metadata: ["delivery": "\(deliveryID)", "stores": "\(stores.joined(separator: ","))", "hook": "\(hookID)"])
+            wakeWorker()
             return IntakeReply.response(
-                .ok, IntakeReply(status: "ignored", reason: "delivery \(deliveryID) has no failed store to re-deliver"))
+                .accepted, IntakeReply(status: "accepted", deliveryID: deliveryID, reason: "re-delivering \(stores.joined(separator: ", "))"))
+        } catch let refusal as Redelivery.Refusal {
+            metrics.webhook(source: "github", outcome: "ignored")
+            return IntakeReply.response(.ok, IntakeReply(status: "ignored", reason: refusal.description))
         }
-        for var result in failed {
-            result.state = .pending
-            result.summary = "re-delivery requested"
-            result.failure = nil
-            result.updatedAt = now()
-            try await jobStore.saveResult(deliveryID: deliveryID, result: result)
-        }
-        try await jobStore.setDeliveryState(deliveryID: deliveryID, state: .queued, error: nil)
-        _ = try await jobStore.enqueue(deliveryID: deliveryID, kind: .deliver, runAt: now(), payload: nil)
-        metrics.webhook(source: "github", outcome: "redeliver")
-        logger.info(
-            "re-delivery of failed stores requested from the check run",
-            metadata: ["delivery": "\(deliveryID)", "stores": "\(failed.map(\.store).joined(separator: ","))", "hook": "\(hookID)"])
-        wakeWorker()
-        return IntakeReply.response(
-            .accepted,
-            IntakeReply(status: "accepted", deliveryID: deliveryID, reason: "re-delivering \(failed.map(\.store).joined(separator: ", "))"))
     }
 
     /// One line per rule saying the first reason it did not match: the sender's log explains itself.
