@@ -64,11 +64,6 @@ package struct ResultReporter: Sendable {
         }
     }
 
-    /// The marker of the pull request's one comment.
-    package static func commentMarker(for event: BuildEvent) -> String {
-        PullRequestHistory.marker(repository: event.repository, number: event.pullRequest ?? 0)
-    }
-
     private func reportToGitHub(
         _ settings: GitHubNotificationSettings, deliveryID: String, event: BuildEvent, plan: DeliveryPlan,
         results: [StoreResult], logger: Logger
@@ -78,13 +73,24 @@ package struct ResultReporter: Sendable {
             return
         }
         let target = dashboardURL(deliveryID: deliveryID) ?? event.buildURL
+        // One report and one rendering of the comment serve the check run, the statuses and the comment.
+        let report = BuildReport(
+            deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
+            dashboardURL: dashboardURL(deliveryID: deliveryID))
+        let wantsComment = settings.pullRequestComment && event.pullRequest != nil
+        let body: String?
+        do {
+            body = wantsComment || gitHub.canWriteCheckRuns ? try templates?.render(settings.commentTemplate, report) : nil
+        } catch {
+            logger.warning("could not render the GitHub PR comment", metadata: ["error": "\(error)"])
+            body = nil
+        }
         if gitHub.canWriteCheckRuns {
-            await reportCheckRun(gitHub, settings, deliveryID: deliveryID, event: event, plan: plan, results: results, logger: logger)
+            await reportCheckRun(
+                gitHub, settings, deliveryID: deliveryID, event: event, report: report, summary: body ?? report.headline,
+                results: results, logger: logger)
         }
         if settings.commitStatus {
-            let report = BuildReport(
-                deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
-                dashboardURL: dashboardURL(deliveryID: deliveryID))
             for (index, result) in results.enumerated() {
                 let key = "github-status:\(result.store)"
                 let state = Self.commitState(result.state)
@@ -101,21 +107,7 @@ package struct ResultReporter: Sendable {
                 }
             }
         }
-        if settings.pullRequestComment, let number = event.pullRequest {
-            guard let templates else {
-                logger.warning("no templates folder found; the PR comment is not posted")
-                return
-            }
-            let report = BuildReport(
-                deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
-                dashboardURL: dashboardURL(deliveryID: deliveryID))
-            let body: String
-            do {
-                body = try templates.render(settings.commentTemplate, report)
-            } catch {
-                logger.warning("could not render the GitHub PR comment", metadata: ["pr": "\(number)", "error": "\(error)"])
-                return
-            }
+        if settings.pullRequestComment, let number = event.pullRequest, let body {
             let build = PullRequestHistory.build(of: report, key: event.buildKey)
             let repository = event.repository
             let store = jobStore
@@ -154,13 +146,9 @@ package struct ResultReporter: Sendable {
     /// progress while stores run or wait, then completed — its summary the PR comment's report.
     private func reportCheckRun(
         _ gitHub: GitHubReporter, _ settings: GitHubNotificationSettings, deliveryID: String, event: BuildEvent,
-        plan: DeliveryPlan, results: [StoreResult], logger: Logger
+        report: BuildReport, summary: String, results: [StoreResult], logger: Logger
     ) async {
-        let report = BuildReport(
-            deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
-            dashboardURL: dashboardURL(deliveryID: deliveryID))
         let state = Self.checkRunState(results)
-        let summary = (try? templates?.render(settings.commentTemplate, report)) ?? report.headline
         let fingerprint = "\(state)|" + SHA256.hash(data: Data(summary.utf8)).map { String(format: "%02x", $0) }.joined()
         do {
             if try await jobStore.reportReference(deliveryID: deliveryID, key: "github-check-run-state") == fingerprint { return }
