@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import _CryptoExtras
 import Crypto
 
@@ -10,15 +10,8 @@ package enum RS256JWT {
     ) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let signingInput = base64URL(try encoder.encode(header)) + "." + base64URL(try encoder.encode(claims))
+        let signingInput = Base64URL.encode(try encoder.encode(header)) + "." + Base64URL.encode(try encoder.encode(claims))
         let signature = try key.signature(for: SHA256.hash(data: Data(signingInput.utf8)), padding: .insecurePKCS1v1_5)
-        return signingInput + "." + base64URL(signature.rawRepresentation)
-    }
-
-    package static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return signingInput + "." + Base64URL.encode(signature.rawRepresentation)
     }
 }

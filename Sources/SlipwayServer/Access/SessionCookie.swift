@@ -1,5 +1,6 @@
 package import Crypto
 package import Foundation
+import SlipwayHTTP
 
 /// A stateless, signed browser session: `v1.<claims>.<HMAC-SHA256>`, both parts base64url.
 ///
@@ -71,13 +72,10 @@ package struct SessionCookie: Sendable {
     }
 
     static func base64url(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(data)
     }
 
     static func data(base64url text: String) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
+        Base64URL.decode(text)
     }
 }
