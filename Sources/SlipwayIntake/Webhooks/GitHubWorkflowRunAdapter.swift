@@ -13,9 +13,6 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
         self.secret = secret
     }
 
-    /// The check-run button Slipway offers: `requested_action` with identifier `redeliver`.
-    package static let redeliverAction = "redeliver"
-
     static func checkRunAction(_ body: Data, deliveryID: String) throws(WebhookError) -> WebhookIntake {
         struct Payload: Decodable {
             struct Requested: Decodable { var identifier: String }
@@ -30,7 +27,7 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
         } catch {
             throw .malformed("check_run body is not the JSON GitHub sends: \(describe(error))")
         }
-        guard payload.action == "requested_action", payload.requestedAction?.identifier == redeliverAction,
+        guard payload.action == "requested_action", payload.requestedAction?.identifier == CheckRunAction.redeliver,
             let target = payload.checkRun.externalId, !target.isEmpty
         else {
             return .ignored(deliveryID: deliveryID, reason: "check_run \(payload.action) is not a Slipway action")

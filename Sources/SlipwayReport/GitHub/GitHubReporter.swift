@@ -75,9 +75,6 @@ package struct GitHubReporter: Sendable {
         case completed(conclusion: String)
     }
 
-    /// The identifier of the check run's "Re-deliver failed" button (the `check_run` webhook names it).
-    package static let redeliverAction = "redeliver"
-
     /// True with GitHub App credentials: only Apps may write check runs.
     package var canWriteCheckRuns: Bool { credentials.canRefresh }
 
@@ -100,7 +97,7 @@ package struct GitHubReporter: Sendable {
         // GitHub's limits: label ≤ 20, description ≤ 40, identifier ≤ 20 characters.
         body["actions"] =
             state == .completed(conclusion: "failure")
-            ? [["label": "Re-deliver failed", "description": "Upload again to the stores that failed", "identifier": Self.redeliverAction]]
+            ? [["label": "Re-deliver failed", "description": "Upload again to the stores that failed", "identifier": CheckRunAction.redeliver]]
             : [[String: String]]()
         if let detailsURL { body["details_url"] = detailsURL }
         if let knownID {
