@@ -47,6 +47,10 @@ package protocol JobStore: Sendable {
 
     func delivery(id: String) async throws -> DeliveryRecord?
 
+    /// The delivery accepted for `buildKey`, if any: reconciliation skips builds a webhook (or an
+    /// earlier pass) already brought in.
+    func deliveryID(buildKey: String) async throws -> String?
+
     /// Most recent first.
     func recentDeliveries(limit: Int) async throws -> [DeliveryRecord]
 
@@ -59,6 +63,11 @@ package protocol JobStore: Sendable {
     /// The value stored under `name`, or — the first time any replica asks — `candidate`, stored.
     /// Every replica gets the same answer (the session-signing key when the config sets none).
     func sharedValue(named name: String, orStore candidate: String) async throws -> String
+
+    /// A small value kept across restarts and shared by replicas (reconciliation cursors), or nil.
+    func value(named name: String) async throws -> String?
+    /// Stores `value` under `name`, replacing what was there.
+    func setValue(_ value: String, named name: String) async throws
 
     /// Takes the lease `name` for `holder` until `until`, if it is free, expired, or already
     /// `holder`'s; true when `holder` has it now. Replicas use it to edit a shared thing one at a time.

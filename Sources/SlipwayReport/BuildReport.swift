@@ -21,6 +21,9 @@ package struct BuildReport: Sendable {
     package var anyFailed: Bool
     package var anyWaiting: Bool
     package var updatedAt: String
+    /// How the build came in when that is worth saying ("picked up by reconciliation — no webhook
+    /// was received"), so a team sees its webhook is broken; nil for a normal webhook.
+    package var intakeNote: String?
     /// True when any store has a link: guards sections (a Slack `actions` block may not be empty).
     package var hasLinks = false
     /// Every store's links in one list, for a row of buttons.
@@ -59,6 +62,8 @@ package struct BuildReport: Sendable {
         /// Still uploading or queued (not `waiting`, which can last days).
         package var active = false
         package var hasLinks = false
+        /// The report's `intakeNote`, here too because the commit-status line is rendered per store.
+        package var intakeNote: String?
     }
 
     package struct Failure: Sendable {
@@ -67,8 +72,13 @@ package struct BuildReport: Sendable {
         package var hint: String?
     }
 
-    package init(deliveryID: String, event: BuildEvent, matchedRules: [String], results: [StoreResult], dashboardURL: String?) {
+    /// - Parameter intakeNote: `IntakeSource.note(for:)` of the delivery's source.
+    package init(
+        deliveryID: String, event: BuildEvent, matchedRules: [String], results: [StoreResult], dashboardURL: String?,
+        intakeNote: String? = nil
+    ) {
         self.deliveryID = deliveryID
+        self.intakeNote = intakeNote
         repository = event.repository
         sha = event.sha
         shortSHA = String(event.sha.prefix(7))
@@ -86,7 +96,8 @@ package struct BuildReport: Sendable {
                 failure: result.state == .failed
                     ? result.failure.map { Failure(step: $0.step, message: $0.message, hint: $0.hint) } : nil,
                 stateKey: result.state.rawValue, succeeded: result.state == .succeeded, failed: result.state == .failed,
-                active: result.state == .pending || result.state == .running, hasLinks: !result.links.isEmpty)
+                active: result.state == .pending || result.state == .running, hasLinks: !result.links.isEmpty,
+                intakeNote: intakeNote)
         }
         allLinks = results.flatMap { result in
             result.links.map { LinkEntry(store: result.store, title: $0.title, url: $0.url) }
@@ -182,6 +193,7 @@ extension BuildReport {
         package var anyFailed = false
         package var anyWaiting = false
         package var updatedAt = ""
+        package var intakeNote: String?
         package var hasLinks = false
         package var allLinks: [LinkEntry] = []
 
@@ -222,6 +234,7 @@ extension BuildReport {
             anyFailed = report.anyFailed
             anyWaiting = report.anyWaiting
             updatedAt = text(report.updatedAt)
+            intakeNote = report.intakeNote.map(text)
             hasLinks = report.hasLinks
             allLinks = report.allLinks.map { LinkEntry(store: text($0.store), title: text($0.title), url: url($0.url)) }
             stores = zip(report.stores, results).map { store, result in

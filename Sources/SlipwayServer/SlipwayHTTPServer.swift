@@ -79,6 +79,14 @@ package enum SlipwayHTTPServer {
                 "no server.access credential is configured: the dashboard, API and metrics answer 401 until you set server.access.api_tokens or server.access.github")
         }
         var services: [any Service] = [worker]
+        let reconcile = runtime.config.server.reconcile
+        if reconcile.isEnabled && !runtime.buildListers.isEmpty {
+            services.append(
+                ReconcileLoop(
+                    reconciler: runtime.reconciler(wakeWorker: { worker.wake() }), jobStore: runtime.jobStore,
+                    interval: .seconds(reconcile.intervalSeconds), firstDelay: options.reconcileFirstDelay,
+                    holder: options.workerID, metrics: runtime.metrics, logger: runtime.logger))
+        }
         let admin = runtime.config.server.adminListen
         if let admin {
             let adminApp = Application(

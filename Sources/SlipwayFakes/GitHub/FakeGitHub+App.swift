@@ -57,6 +57,14 @@ extension FakeGitHub {
                 Self.json(.ok, ["id": app.installationID, "app_id": app.id, "account": ["login": repository.split(separator: "/").first.map(String.init) ?? ""]])
             }
         }
+        for path in ["/orgs/:owner/installation", "/users/:owner/installation"] {
+            router.get(RouterPath(path)) { request, context in
+                let owner = context.parameters.get("owner") ?? ""
+                return await self.withApp(request) { app in
+                    Self.json(.ok, ["id": app.installationID, "app_id": app.id, "account": ["login": owner]])
+                }
+            }
+        }
         router.post("/app/installations/:id/access_tokens") { request, context in
             let id = context.parameters.get("id", as: Int64.self) ?? -1
             return await self.withApp(request) { app in

@@ -33,6 +33,12 @@ package actor FakeGitHub {
     }
 
     private var runs: [String: Run] = [:]
+    /// Runs as listed by `GET /repos/{o}/{r}/actions/runs` (see `FakeGitHub+Runs`).
+    var workflowRuns: [FakeWorkflowRun] = []
+    var knownRepositories: Set<String> = []
+    /// Run listings answered with a body, and with 304 Not Modified.
+    package internal(set) var runListingsServed = 0
+    package internal(set) var runListingsNotModified = 0
     private var artifactsByID: [Int: (repository: String, artifact: Artifact)] = [:]
     private var nextID = 1000
     private var statusesBySHA: [String: [FakeGitHubStatus]] = [:]
@@ -79,6 +85,7 @@ package actor FakeGitHub {
             artifactsByID[artifact.id] = (repository, artifact)
         }
         runs["\(repository)#\(runID)"] = Run(artifacts: list)
+        knownRepositories.insert(repository)
     }
 
     /// Marks every artifact of a run expired (GitHub keeps them listed with `expired: true`).
@@ -155,6 +162,7 @@ package actor FakeGitHub {
         let router = Router(context: BasicRequestContext.self)
         addAppRoutes(to: router)
         addCheckRunRoutes(to: router)
+        addRunListingRoutes(to: router)
         router.get("/user") { request, _ in
             try await self.authorized(request, route: .user, "GET /user") { await self.userResponse() }
         }
@@ -228,7 +236,7 @@ package actor FakeGitHub {
         "\(context.parameters.get("owner") ?? "")/\(context.parameters.get("repo") ?? "")"
     }
 
-    private func authorized(
+    func authorized(
         _ request: Request, route: FakeGitHubRoute, _ description: String, handle: () async -> Response
     ) async throws -> Response {
         requestLog.append(description)

@@ -12,11 +12,15 @@ package actor FakeGitLab {
     private var zips: [String: Data] = [:]
     private var faults: [Int] = []
     private var externalStorage: ExternalArtifactStorage?
+    var pipelines: [FakeGitLabPipeline] = []
+    var listingRateLimits: [Int] = []
+    /// Pipeline listings answered.
+    package internal(set) var pipelineListings = 0
 
     /// Every API call, as `METHOD path`, in order.
-    package private(set) var requestLog: [String] = []
+    package internal(set) var requestLog: [String] = []
     /// Calls refused for a missing or wrong token.
-    package private(set) var unauthorizedCalls = 0
+    package internal(set) var unauthorizedCalls = 0
 
     package init(token: String) {
         self.token = token
@@ -40,6 +44,7 @@ package actor FakeGitLab {
 
     nonisolated func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        addPipelineRoutes(to: router)
         router.get("/api/v4/projects/:project/jobs/:job/artifacts") { request, context in
             let project = context.parameters.get("project") ?? ""
             let job = context.parameters.get("job") ?? ""

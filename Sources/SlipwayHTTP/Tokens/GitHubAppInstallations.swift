@@ -46,9 +46,44 @@ package actor GitHubAppInstallations: GitHubCredentials {
     }
 
     package nonisolated var canRefresh: Bool { true }
+    package nonisolated var listsInstallationRepositories: Bool { true }
+
+    package func authorization(owner: String) async throws(GitHubAuthError) -> String {
+        let installation = try await installationID(owner: owner)
+        let token = try await cache(for: installation).token { () async throws(GitHubAuthError) -> AccessToken in
+            try await self.fetchToken(installation: installation)
+        }
+        return "Bearer \(token.value.revealed)"
+    }
+
+    /// The installation on an organisation (`GET /orgs/{o}/installation`) or, failing that, a user
+    /// account (`GET /users/{u}/installation`).
+    private func installationID(owner: String) async throws(GitHubAuthError) -> Int64 {
+        if let fixedInstallation { return fixedInstallation }
+        guard !owner.isEmpty else {
+            throw .unconfigured(
+                "a rule matches every repository, so Slipway cannot tell which installation to list: set "
+                    + "sources.github.app.installation_id, or name the repositories in the rules (repo: acme/*)")
+        }
+        if let known = installations[owner + "/"] { return known }
+        var step = "find the installation for \(owner)"
+        var (status, object) = try await call(.GET, "/orgs/\(owner)/installation", step: step)
+        if status == 404 {
+            step = "find the installation for the user \(owner)"
+            (status, object) = try await call(.GET, "/users/\(owner)/installation", step: step)
+        }
+        guard status == 200, let id = (object["id"] as? NSNumber)?.int64Value else {
+            throw Self.failure(status, object, step: step)
+        }
+        installations[owner + "/"] = id
+        return id
+    }
 
     package func refused(repository: String) async {
-        if let installation = installations[repository] ?? fixedInstallation { await tokens[installation]?.invalidate() }
+        let owner = repository.split(separator: "/").first.map { "\($0)/" } ?? ""
+        if let installation = installations[repository] ?? installations[owner] ?? fixedInstallation {
+            await tokens[installation]?.invalidate()
+        }
     }
 
     private func cache(for installation: Int64) -> AccessTokenCache<GitHubAuthError> {

@@ -11,6 +11,11 @@ package protocol GitHubCredentials: Sendable {
     func botLogin() async throws(GitHubAuthError) -> String?
     /// Whether a refused token can be replaced by a fresh one (worth one more try after a 401).
     var canRefresh: Bool { get }
+    /// The `Authorization` header value for calls about `owner`'s repositories as a whole (listing
+    /// them to expand `acme/*`); an empty `owner` means the App's configured installation.
+    func authorization(owner: String) async throws(GitHubAuthError) -> String
+    /// True for an App: `GET /installation/repositories` lists exactly what it may read.
+    var listsInstallationRepositories: Bool { get }
 }
 
 /// A personal or fine-grained token from `sources.github.token`.
@@ -25,6 +30,8 @@ package struct StaticGitHubToken: GitHubCredentials {
     package func refused(repository: String) async {}
     package func botLogin() async throws(GitHubAuthError) -> String? { nil }
     package var canRefresh: Bool { false }
+    package func authorization(owner: String) async throws(GitHubAuthError) -> String { "Bearer \(token.revealed)" }
+    package var listsInstallationRepositories: Bool { false }
 }
 
 /// Why GitHub App authentication failed, in words an operator can act on. Never carries a key,
@@ -34,6 +41,8 @@ package enum GitHubAuthError: Error, CustomStringConvertible, Equatable {
     case transport(step: String, reason: String)
     case unexpectedAnswer(step: String)
     case signing(String)
+    /// The config does not say enough to pick an installation.
+    case unconfigured(String)
 
     package var description: String {
         switch self {
@@ -42,6 +51,7 @@ package enum GitHubAuthError: Error, CustomStringConvertible, Equatable {
         case .transport(let step, let reason): "GitHub App: \(step): \(reason)"
         case .unexpectedAnswer(let step): "GitHub App: \(step): GitHub's answer is not the documented JSON"
         case .signing(let reason): "GitHub App: cannot sign the app's JWT: \(reason)"
+        case .unconfigured(let reason): "GitHub App: \(reason)"
         }
     }
 }

@@ -64,8 +64,14 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
         guard payload.action == "completed" else {
             return .ignored(deliveryID: deliveryID, reason: "workflow_run action \(payload.action) is not final; waiting for completed")
         }
-        let run = payload.workflowRun
-        let repository = payload.repository.fullName
+        return .build(deliveryID: deliveryID, event: Self.event(run: payload.workflowRun, repository: payload.repository))
+    }
+
+    /// The build a completed run stands for. The webhook and reconciliation (which lists the same
+    /// run objects from `GET /repos/{o}/{r}/actions/runs`) both make it here, so a missed webhook's
+    /// run becomes exactly the event the webhook would have produced.
+    static func event(run: WorkflowRun, repository repo: Repository) -> BuildEvent {
+        let repository = repo.fullName
         let trigger: BuildEvent.Trigger
         var tag: String?
         switch run.event {
@@ -77,14 +83,13 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
         }
         // Entries can belong to another repository (a PR from this repo's branch into a fork);
         // only PRs whose base is this repository get comments here.
-        let pullRequest = run.pullRequests?.first { $0.base?.repo?.id == nil || $0.base?.repo?.id == payload.repository.id }?.number
-        let event = BuildEvent(
+        let pullRequest = run.pullRequests?.first { $0.base?.repo?.id == nil || $0.base?.repo?.id == repo.id }?.number
+        return BuildEvent(
             provider: .github, repository: repository, branch: trigger == .tag ? nil : run.headBranch, tag: tag,
             sha: run.headSha, trigger: trigger, pullRequest: pullRequest,
             conclusion: Self.conclusion(run.conclusion), buildID: String(run.id), attempt: run.runAttempt ?? 1,
             buildURL: run.htmlUrl, artifactSource: .githubRun(repository: repository, runID: run.id),
             commitMessage: run.headCommit?.message, commitTimestamp: run.headCommit?.timestamp)
-        return .build(deliveryID: deliveryID, event: event)
     }
 
     static func conclusion(_ text: String?) -> BuildEvent.Conclusion {
@@ -136,6 +141,12 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
         var htmlUrl: String?
         var pullRequests: [PullRequest]?
         var headCommit: HeadCommit?
+        /// `queued`, `in_progress`, `completed`… (run listings filter on it).
+        var status: String?
+        /// When the run last changed: for a completed run, about when it finished.
+        var updatedAt: Date?
+        /// The run's repository (in listings; the webhook has it beside the run).
+        var repository: Repository?
     }
 
     struct PullRequest: Decodable {

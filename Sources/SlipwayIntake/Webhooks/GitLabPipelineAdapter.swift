@@ -53,7 +53,21 @@ package struct GitLabPipelineAdapter: WebhookAdapter {
         default:
             return .ignored(deliveryID: deliveryID, reason: "pipeline \(pipeline.id) is \(pipeline.status), not final; waiting for success")
         }
-        let mergeRequest = payload.mergeRequest
+        var jobs: [String: Int64] = [:]
+        for build in payload.builds ?? [] where build.status == "success" {
+            jobs[build.name] = build.id
+        }
+        let event = Self.event(
+            pipeline: pipeline, project: payload.project, mergeRequest: payload.mergeRequest, commit: payload.commit, jobs: jobs)
+        return .build(deliveryID: deliveryID, event: event)
+    }
+
+    /// The build a successful pipeline stands for. The hook and reconciliation (which reads the
+    /// same facts from the pipelines, jobs, merge request and commit APIs) both make it here.
+    /// `jobs`: the pipeline's successful jobs, name → id.
+    static func event(
+        pipeline: Pipeline, project: Project, mergeRequest: MergeRequest?, commit: Commit?, jobs: [String: Int64]
+    ) -> BuildEvent {
         let trigger: BuildEvent.Trigger
         var branch: String? = pipeline.ref
         var tag: String?
@@ -68,19 +82,22 @@ package struct GitLabPipelineAdapter: WebhookAdapter {
         } else {
             trigger = .push
         }
-        var jobs: [String: Int64] = [:]
-        for build in payload.builds ?? [] where build.status == "success" {
-            jobs[build.name] = build.id
-        }
-        let url = pipeline.url ?? payload.project.webUrl.map { "\($0)/-/pipelines/\(pipeline.id)" }
-        let event = BuildEvent(
-            provider: .gitlab, repository: payload.project.pathWithNamespace, branch: branch, tag: tag, sha: pipeline.sha,
+        let url = pipeline.url ?? project.webUrl.map { "\($0)/-/pipelines/\(pipeline.id)" }
+        return BuildEvent(
+            provider: .gitlab, repository: project.pathWithNamespace, branch: branch, tag: tag, sha: pipeline.sha,
             trigger: trigger, pullRequest: mergeRequest?.iid, conclusion: .success, buildID: String(pipeline.id),
             buildURL: url,
-            artifactSource: .gitlabPipeline(project: String(payload.project.id), pipelineID: pipeline.id, jobs: jobs),
-            commitMessage: payload.commit?.message,
-            commitTimestamp: payload.commit?.timestamp.flatMap { try? Date($0, strategy: .iso8601) })
-        return .build(deliveryID: deliveryID, event: event)
+            artifactSource: .gitlabPipeline(project: String(project.id), pipelineID: pipeline.id, jobs: jobs),
+            commitMessage: commit?.message,
+            commitTimestamp: commit?.timestamp.flatMap(Self.date))
+    }
+
+    /// GitLab's ISO 8601 times, with or without fractional seconds (`2016-08-12T17:23:21.000+02:00`).
+    static func date(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 
     /// A signed call is checked against the signing token; otherwise the plain token must match.

@@ -296,6 +296,30 @@ package final class PostgresJobStore: JobStore {
         }
     }
 
+    package func value(named name: String) async throws -> String? {
+        try await run("read a stored value") { client, logger in
+            let rows = try await client.query("SELECT value FROM shared_values WHERE name = \(name)", logger: logger).collect()
+            return try rows.first?.decode(String.self)
+        }
+    }
+
+    package func setValue(_ value: String, named name: String) async throws {
+        try await run("store a value") { client, logger in
+            try await client.query(
+                """
+                INSERT INTO shared_values (name, value) VALUES (\(name), \(value))
+                ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value
+                """, logger: logger)
+        }
+    }
+
+    package func deliveryID(buildKey: String) async throws -> String? {
+        try await run("look a build up") { client, logger in
+            let rows = try await client.query("SELECT id FROM deliveries WHERE build_key = \(buildKey)", logger: logger).collect()
+            return try rows.first?.decode(String.self)
+        }
+    }
+
     package func tryLease(_ name: String, holder: String, until: Date, now: Date) async throws -> Bool {
         let untilSeconds = StoredValues.seconds(until)
         let nowSeconds = StoredValues.seconds(now)

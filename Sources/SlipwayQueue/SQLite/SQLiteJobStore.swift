@@ -274,6 +274,26 @@ package actor SQLiteJobStore: JobStore {
         }
     }
 
+    package func value(named name: String) async throws -> String? {
+        try await serialized("read a stored value") { db in
+            try await db.query("SELECT value FROM shared_values WHERE name = ?", [.text(name)]).first?.column("value")?.string
+        }
+    }
+
+    package func setValue(_ value: String, named name: String) async throws {
+        try await serialized("store a value") { db in
+            _ = try await db.query(
+                "INSERT INTO shared_values (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                [.text(name), .text(value)])
+        }
+    }
+
+    package func deliveryID(buildKey: String) async throws -> String? {
+        try await serialized("look a build up") { db in
+            try await db.query("SELECT id FROM deliveries WHERE build_key = ?", [.text(buildKey)]).first?.column("id")?.string
+        }
+    }
+
     package func tryLease(_ name: String, holder: String, until: Date, now: Date) async throws -> Bool {
         try await transaction("take a lease") { db in
             _ = try await db.query(

@@ -14,7 +14,7 @@ enum BuiltInTemplates {
     {
       "title": "{{repository}} · {{ref}} · {{shortSHA}}",
       {{#dashboardURL}}"url": "{{dashboardURL}}",{{/dashboardURL}}
-      "description": "{{#commitTitle}}{{commitTitle}}\n{{/commitTitle}}{{#allLinks}}[{{store}}: {{title}}]({{url}})\n{{/allLinks}}{{#buildURL}}[CI run]({{buildURL}}){{/buildURL}}",
+      "description": "{{#commitTitle}}{{commitTitle}}\n{{/commitTitle}}{{#intakeNote}}⚠️ {{intakeNote}}\n{{/intakeNote}}{{#allLinks}}[{{store}}: {{title}}]({{url}})\n{{/allLinks}}{{#buildURL}}[CI run]({{buildURL}}){{/buildURL}}",
       "color": {{#anyFailed}}15548997{{/anyFailed}}{{^anyFailed}}{{#allSucceeded}}5763719{{/allSucceeded}}{{^allSucceeded}}16705372{{/allSucceeded}}{{/anyFailed}},
       "fields": [{{#stores}}
         {"name": "{{emoji}} {{name}}", "value": "{{state}}: {{summary}}{{#failure}}\n{{step}}: {{message}}{{#hint}}\n→ {{hint}}{{/hint}}{{/failure}}", "inline": false}{{^last()}},{{/last()}}{{/stores}}
@@ -32,6 +32,10 @@ enum BuiltInTemplates {
 ### {{#allSucceeded}}✅ {{/allSucceeded}}{{#anyFailed}}❌ {{/anyFailed}}Slipway: {{headline}}
 
 Build of `{{shortSHA}}` on **{{ref}}**{{#commitTitle}} — {{commitTitle}}{{/commitTitle}}{{#buildURL}} · [CI run]({{buildURL}}){{/buildURL}}{{#dashboardURL}} · [delivery {{deliveryID}}]({{dashboardURL}}){{/dashboardURL}}
+{{#intakeNote}}
+
+> ⚠️ This build was {{intakeNote}}: check the CI's webhook to Slipway.
+{{/intakeNote}}
 
 | Store | State | Links | Note |
 |---|---|---|---|
@@ -63,9 +67,10 @@ Build of `{{shortSHA}}` on **{{ref}}**{{#commitTitle}} — {{commitTitle}}{{/com
 {{% CONTENT_TYPE: TEXT}}
 {{! The commit status line of one store (the status context already names the store); GitHub cuts
     it at 140 characters. Rendered with one store of the report: name, type, state, emoji,
-    summary, note (the summary unless it only repeats the state), failure { step, message, hint }. Line breaks collapse to spaces. }}
+    summary, note (the summary unless it only repeats the state), failure { step, message, hint },
+    intakeNote (set when reconciliation found the build). Line breaks collapse to spaces. }}
 {{#failure}}{{step}} failed: {{message}}{{/failure}}
-{{^failure}}{{state}}{{#note}} · {{note}}{{/note}}{{/failure}}
+{{^failure}}{{state}}{{#note}} · {{note}}{{/note}}{{/failure}}{{#intakeNote}} · {{intakeNote}}{{/intakeNote}}
 
 """#,
         "gitlab-mr-note": #"""
@@ -73,6 +78,10 @@ Build of `{{shortSHA}}` on **{{ref}}**{{#commitTitle}} — {{commitTitle}}{{/com
 ### {{#allSucceeded}}✅ {{/allSucceeded}}{{#anyFailed}}❌ {{/anyFailed}}Slipway: {{headline}}
 
 Build of `{{shortSHA}}` on **{{ref}}**{{#commitTitle}} — {{commitTitle}}{{/commitTitle}}{{#buildURL}} · [pipeline]({{buildURL}}){{/buildURL}}{{#dashboardURL}} · [delivery {{deliveryID}}]({{dashboardURL}}){{/dashboardURL}}
+{{#intakeNote}}
+
+> ⚠️ This build was {{intakeNote}}: check the CI's webhook to Slipway.
+{{/intakeNote}}
 
 | Store | State | Links | Note |
 |---|---|---|---|
@@ -107,7 +116,7 @@ Build of `{{shortSHA}}` on **{{ref}}**{{#commitTitle}} — {{commitTitle}}{{/com
   "text": "{{headline}}: {{repository}} {{ref}} ({{shortSHA}}){{#stores}} · {{name}} {{emoji}}{{/stores}}",
   "blocks": [
     {"type": "header", "text": {"type": "plain_text", "text": "{{#allSucceeded}}✅ {{/allSucceeded}}{{#anyFailed}}❌ {{/anyFailed}}{{headline}}"}},
-    {"type": "section", "text": {"type": "mrkdwn", "text": "*{{repository}}* `{{ref}}` · `{{shortSHA}}`{{#commitTitle}} — {{commitTitle}}{{/commitTitle}}{{#pullRequest}} · PR/MR #{{pullRequest}}{{/pullRequest}}"}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": "*{{repository}}* `{{ref}}` · `{{shortSHA}}`{{#commitTitle}} — {{commitTitle}}{{/commitTitle}}{{#pullRequest}} · PR/MR #{{pullRequest}}{{/pullRequest}}{{#intakeNote}}\n:warning: {{intakeNote}}{{/intakeNote}}"}},
     {"type": "section", "fields": [{{#stores}}
       {"type": "mrkdwn", "text": "*{{name}}* ({{type}})\n{{emoji}} {{state}}: {{summary}}{{#failure}}\n_{{step}}_: {{message}}{{#hint}}\n→ {{hint}}{{/hint}}{{/failure}}"}{{^last()}},{{/last()}}{{/stores}}
     ]}{{#hasLinks}},
@@ -129,7 +138,8 @@ Build of `{{shortSHA}}` on **{{ref}}**{{#commitTitle}} — {{commitTitle}}{{/com
   "version": "1.4",
   "body": [
     {"type": "TextBlock", "text": "{{#allSucceeded}}✅ {{/allSucceeded}}{{#anyFailed}}❌ {{/anyFailed}}{{headline}}", "weight": "Bolder", "size": "Medium", "wrap": true},
-    {"type": "TextBlock", "text": "{{repository}} · {{ref}} · {{shortSHA}}{{#commitTitle}} — {{commitTitle}}{{/commitTitle}}", "isSubtle": true, "wrap": true},
+    {"type": "TextBlock", "text": "{{repository}} · {{ref}} · {{shortSHA}}{{#commitTitle}} — {{commitTitle}}{{/commitTitle}}", "isSubtle": true, "wrap": true},{{#intakeNote}}
+    {"type": "TextBlock", "text": "⚠️ {{intakeNote}}", "color": "Warning", "wrap": true},{{/intakeNote}}
     {"type": "FactSet", "facts": [{{#stores}}
       {"title": "{{name}}", "value": "{{emoji}} {{state}}: {{summary}}"}{{^last()}},{{/last()}}{{/stores}}
     ]}{{#stores}}{{#failure}},

@@ -159,6 +159,8 @@ struct DashboardController: Sendable {
                 \(event.buildURL.map { " · " + link("build", to: $0) } ?? "")</p>
                 <p>State: <b class="\(escape(record.state.rawValue))">\(escape(record.state.rawValue))</b>\
                 \(record.lastError.map { " — \(escape($0))" } ?? "")</p>
+                <p>Received via \(escape(record.source))\
+                \(IntakeSource.note(for: record.source).map { " — <b class=intake>\(escape($0))</b>" } ?? "")</p>
                 <p>Rules: \(escape(record.plan.matchedRules.joined(separator: ", ")))</p>
                 <table><tr><th>Store</th><th>Type</th><th>State</th><th>Summary</th><th>Links</th><th>Details</th></tr>
                 \(stores)</table>

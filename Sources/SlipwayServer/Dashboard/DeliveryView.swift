@@ -6,6 +6,8 @@ import SlipwayQueue
 struct DeliveryView: Encodable {
     var id: String
     var source: String
+    /// "picked up by reconciliation — no webhook was received", or absent.
+    var intakeNote: String?
     var state: String
     var repository: String
     var branch: String?
@@ -35,6 +37,7 @@ struct DeliveryView: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, source, state, repository, branch, tag, sha
+        case intakeNote = "intake_note"
         case pullRequest = "pull_request"
         case buildURL = "build_url"
         case receivedAt = "received_at"
@@ -47,6 +50,7 @@ struct DeliveryView: Encodable {
     init(_ record: DeliveryRecord) {
         id = record.id
         source = record.source
+        intakeNote = IntakeSource.note(for: record.source)
         state = record.state.rawValue
         repository = record.event.repository
         branch = record.event.branch

@@ -68,7 +68,9 @@ package struct DeliveryProcessor: JobHandler {
             results[upload.store] = pending
         }
         if job.attempts == 1 {
-            await reporter.report(deliveryID: record.id, event: event, plan: plan, results: ordered(results, plan), logger: logger)
+            await reporter.report(
+                deliveryID: record.id, source: record.source, event: event, plan: plan, results: ordered(results, plan),
+                logger: logger)
         }
 
         let lastAttempt = job.attempts >= schedule.maxAttempts
@@ -118,7 +120,9 @@ package struct DeliveryProcessor: JobHandler {
                 try await jobStore.saveResult(deliveryID: record.id, result: running)
             }
             // Say the uploads started (statuses, the comment, the check run in progress).
-            await reporter.report(deliveryID: record.id, event: event, plan: plan, results: ordered(results, plan), logger: logger)
+            await reporter.report(
+                deliveryID: record.id, source: record.source, event: event, plan: plan, results: ordered(results, plan),
+                logger: logger)
 
             try await withThrowingTaskGroup(of: (String, StoreResult, String?).self) { group in
                 for upload in due {
@@ -164,7 +168,8 @@ package struct DeliveryProcessor: JobHandler {
         }
 
         let final = ordered(results, plan)
-        await reporter.report(deliveryID: record.id, event: event, plan: plan, results: final, logger: logger)
+        await reporter.report(
+            deliveryID: record.id, source: record.source, event: event, plan: plan, results: final, logger: logger)
 
         if !retryReasons.isEmpty {
             let delay = schedule.delay(afterAttempt: job.attempts)
@@ -217,7 +222,8 @@ package struct DeliveryProcessor: JobHandler {
         }
         let ordered = ordered(results, record.plan)
         if changed {
-            await reporter.report(deliveryID: record.id, event: event, plan: record.plan, results: ordered, logger: logger)
+            await reporter.report(
+                deliveryID: record.id, source: record.source, event: event, plan: record.plan, results: ordered, logger: logger)
         }
         try await settle(deliveryID: record.id, results: ordered, nextPollRound: round + 1)
         return .completed

@@ -39,14 +39,16 @@ package struct ResultReporter: Sendable {
         publicURL.map { "\($0)/deliveries/\(deliveryID)" }
     }
 
+    /// - Parameter source: the delivery's source; a reconciled one says so in every report.
     package func report(
-        deliveryID: String, event: BuildEvent, plan: DeliveryPlan, results: [StoreResult], logger: Logger
+        deliveryID: String, source: String, event: BuildEvent, plan: DeliveryPlan, results: [StoreResult], logger: Logger
     ) async {
+        let intakeNote = IntakeSource.note(for: source)
         for name in plan.notifications {
             if let notifier = notifiers[name] {
                 let report = BuildReport(
                     deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
-                    dashboardURL: dashboardURL(deliveryID: deliveryID))
+                    dashboardURL: dashboardURL(deliveryID: deliveryID), intakeNote: intakeNote)
                 do {
                     try await notifier.publish(
                         report, event: event, references: DeliveryReferences(jobStore: jobStore, deliveryID: deliveryID, prefix: name),
@@ -59,14 +61,15 @@ package struct ResultReporter: Sendable {
             guard let definition = config.notification(named: name) else { continue }
             if case .github(let settings) = definition.settings {
                 await reportToGitHub(
-                    settings, deliveryID: deliveryID, event: event, plan: plan, results: results, logger: logger)
+                    settings, deliveryID: deliveryID, event: event, plan: plan, results: results, intakeNote: intakeNote,
+                    logger: logger)
             }
         }
     }
 
     private func reportToGitHub(
         _ settings: GitHubNotificationSettings, deliveryID: String, event: BuildEvent, plan: DeliveryPlan,
-        results: [StoreResult], logger: Logger
+        results: [StoreResult], intakeNote: String?, logger: Logger
     ) async {
         guard let gitHub else {
             logger.warning("GitHub reporting is configured but sources.github has no token")
@@ -76,7 +79,7 @@ package struct ResultReporter: Sendable {
         // One report and one rendering of the comment serve the check run, the statuses and the comment.
         let report = BuildReport(
             deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
-            dashboardURL: dashboardURL(deliveryID: deliveryID))
+            dashboardURL: dashboardURL(deliveryID: deliveryID), intakeNote: intakeNote)
         let wantsComment = settings.pullRequestComment && event.pullRequest != nil
         let body: String?
         do {
@@ -179,7 +182,7 @@ package struct ResultReporter: Sendable {
         {
             return line
         }
-        return Self.statusDescription(result)
+        return Self.statusDescription(result) + (store.intakeNote.map { " · \($0)" } ?? "")
     }
 
     static let statusTemplate = "github-status-description"

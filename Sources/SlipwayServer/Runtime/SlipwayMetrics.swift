@@ -20,6 +20,17 @@ package struct SlipwayMetrics: Sendable {
         ).increment()
     }
 
+    /// Counts what reconciliation passes found, by CI source and outcome (`enqueued`, `error`, `rate_limited`).
+    package func reconcile(source: String, outcome: String, count: Int = 1) {
+        guard count > 0 else { return }
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "slipway", metricName: "reconciled_builds", unitName: "total",
+                helpText: "Builds reconciliation found without a webhook (enqueued), listings that failed (error), rate-limit pauses"),
+            labels: [("source", source), ("outcome", outcome)]
+        ).increment(by: Int64(count))
+    }
+
     package func delivery(outcome: String) {
         registry.makeCounter(
             descriptor: MetricNameDescriptor(

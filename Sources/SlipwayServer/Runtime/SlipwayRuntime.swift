@@ -31,6 +31,8 @@ package struct SlipwayRuntime: Sendable {
     package let retrySchedule: RetrySchedule
     package let pollSchedule: PollSchedule
     package let dataDirectory: URL
+    /// One per CI source with API credentials; long-lived, since they cache glob expansions.
+    package let buildListers: [any BuildLister]
 
     /// Knobs tests and the demo turn; production uses the defaults.
     package struct Options: Sendable {
@@ -41,6 +43,8 @@ package struct SlipwayRuntime: Sendable {
         package var workerLease: Duration = .seconds(120)
         package var workerPollInterval: Duration = .milliseconds(500)
         package var workerID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        /// How long after start the first reconciliation pass runs (the server is listening by then).
+        package var reconcileFirstDelay: Duration = .seconds(5)
         package init() {}
     }
 
@@ -134,7 +138,9 @@ package struct SlipwayRuntime: Sendable {
                 config: config, jobStore: jobStore, httpClient: httpClient, adapters: adapters, uploaders: uploaders,
                 fetcher: fetcher, reporter: reporter, metrics: SlipwayMetrics(), access: access, logger: logger,
                 retrySchedule: options.retrySchedule,
-                pollSchedule: options.pollSchedule ?? PollSchedule(config.server.polling), dataDirectory: dataDirectory)
+                pollSchedule: options.pollSchedule ?? PollSchedule(config.server.polling), dataDirectory: dataDirectory,
+                buildListers: Self.buildListers(
+                    github: gitHubCredentials, gitHubAPI: gitHubAPI, gitlab: ci.gitlab, http: OutboundHTTP(client: httpClient)))
             let result = try await body(runtime)
             try await jobStore.close()
             try await httpClient.shutdown()
@@ -188,6 +194,21 @@ package struct SlipwayRuntime: Sendable {
             apiTokens: tokens, sessionKey: SymmetricKey(data: SHA256.hash(data: Data(keyText.utf8))),
             sessionHours: settings.sessionHours, github: settings.github, githubClientSecret: githubSecret,
             isPublic: settings.dashboardIsPublic, publicURL: server.publicURL)
+    }
+
+    /// A lister for each CI source whose API Slipway can read (GitHub with a token or an App, GitLab with a token).
+    static func buildListers(
+        github: (any GitHubCredentials)?, gitHubAPI: String, gitlab: ArtifactFetcher.GitLabAccess?, http: OutboundHTTP
+    ) -> [any BuildLister] {
+        var listers: [any BuildLister] = []
+        if let github { listers.append(GitHubRunLister(apiURL: gitHubAPI, credentials: github, http: http)) }
+        if let gitlab { listers.append(GitLabPipelineLister(apiURL: gitlab.apiURL, token: gitlab.token, http: http)) }
+        return listers
+    }
+
+    /// One reconciliation pass's machinery over this runtime's job store and listers.
+    package func reconciler(wakeWorker: @escaping @Sendable () -> Void = {}) -> Reconciler {
+        Reconciler(config: config, jobStore: jobStore, listers: buildListers, wakeWorker: wakeWorker)
     }
 
     /// The job handler that carries out deliveries with this runtime's pieces.

@@ -51,6 +51,19 @@ package struct PollingSettings: Sendable, Equatable {
     package init() {}
 }
 
+/// `server.reconcile`: how often Slipway asks each CI for finished builds it never got a webhook
+/// for, and how far back. `interval_seconds: 0` turns it off.
+package struct ReconcileSettings: Sendable, Equatable {
+    package var intervalSeconds = 300
+    package var lookbackHours = 24
+    /// A build finished less than this long ago is left to its webhook, which is likely on its way.
+    package var graceSeconds = 120
+
+    package init() {}
+
+    package var isEnabled: Bool { intervalSeconds > 0 }
+}
+
 /// `server.outbound`: what URLs named by webhooks, CIs, stores and redirects may reach.
 package struct OutboundSettings: Sendable, Equatable {
     /// Private or reserved ranges the operator allows (on-prem artifact servers, loopback fakes).

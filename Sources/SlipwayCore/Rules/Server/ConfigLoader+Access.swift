@@ -111,6 +111,24 @@ extension ConfigLoader {
         return settings
     }
 
+    static func readReconcile(_ node: Node, reader: inout YAMLNodeReader) -> ReconcileSettings {
+        var settings = ReconcileSettings()
+        guard let fields = reader.entries(node, in: "server.reconcile", allowed: ConfigKeys.reconcile) else { return settings }
+        if let n = fields["interval_seconds"]?.value, let v = reader.int(n, "server.reconcile.interval_seconds", range: 0...86_400) {
+            if v > 0 && v < 30 {
+                reader.error(n, "server.reconcile.interval_seconds \(v) would spend the CI's API rate limit; write 0 (off) or at least 30")
+            }
+            settings.intervalSeconds = v
+        }
+        if let n = fields["lookback_hours"]?.value, let v = reader.int(n, "server.reconcile.lookback_hours", range: 1...720) {
+            settings.lookbackHours = v
+        }
+        if let n = fields["grace_seconds"]?.value, let v = reader.int(n, "server.reconcile.grace_seconds", range: 0...3600) {
+            settings.graceSeconds = v
+        }
+        return settings
+    }
+
     static func trimmedSlash(_ url: String) -> String {
         url.hasSuffix("/") ? String(url.dropLast()) : url
     }
