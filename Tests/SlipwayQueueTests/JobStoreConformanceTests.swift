@@ -249,6 +249,29 @@ struct JobStoreConformanceTests {
         }
     }
 
+    @Test("stored values are replaced by the last writer; unknown names are nil", arguments: StoreKind.available)
+    func storedValuesAreReplaced(kind: StoreKind) async throws {
+        try await TestDatabase(kind).with { store in
+            #expect(try await store.value(named: "reconcile-cursor:github:acme/app") == nil)
+            try await store.setValue("one", named: "reconcile-cursor:github:acme/app")
+            try await store.setValue("two", named: "reconcile-cursor:github:acme/app")
+            try await store.setValue("other", named: "reconcile-pause:github")
+            #expect(try await store.value(named: "reconcile-cursor:github:acme/app") == "two")
+            #expect(try await store.value(named: "reconcile-pause:github") == "other")
+        }
+    }
+
+    @Test("a build key finds the delivery accepted for it", arguments: StoreKind.available)
+    func deliveryByBuildKey(kind: StoreKind) async throws {
+        try await TestDatabase(kind).with { store in
+            let event = Fixtures.event(buildID: "run-88")
+            #expect(try await store.deliveryID(buildKey: event.buildKey) == nil)
+            let id = try await store.accept(Fixtures.delivery(externalID: "hook-88", event: event)).acceptedID()
+            #expect(try await store.deliveryID(buildKey: event.buildKey) == id)
+            #expect(try await store.deliveryID(buildKey: Fixtures.event(buildID: "run-88", attempt: 2).buildKey) == nil)
+        }
+    }
+
     @Test("a lease is held by one holder until it expires or is given back", arguments: StoreKind.available)
     func leasesAreExclusiveUntilTheyExpire(kind: StoreKind) async throws {
         try await TestDatabase(kind).with { store in

@@ -35,6 +35,16 @@ struct CommandLineTests {
             errors: String(decoding: errors, as: UTF8.self))
     }
 
+    /// `slipway` on a Dispatch thread, for tests whose fakes run in this process: a blocking wait
+    /// on a cooperative thread would starve the fakes' handlers of the threads they answer on.
+    func slipwayOffThePool(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try self.slipway(arguments, environment: environment) })
+            }
+        }
+    }
+
     static let example = TestWorld.repositoryRoot.appendingPathComponent("deploy/slipway.example.yml").path
 
     @Test func validateAcceptsTheExampleAndReportsEveryProblemWithFileAndLine() throws {
@@ -259,13 +269,13 @@ struct CommandLineTests {
                 let answer = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: runID, pr: 32))
                 let id = try #require(answer.json["delivery_id"] as? String)
                 #expect(try await world.waitForDelivery(server, id: id)["state"] as? String == "failed")
-                let run = try slipway(["redeliver", "--config", world.configPath, id], environment: ["USER": "release-captain"])
+                let run = try await slipwayOffThePool(["redeliver", "--config", world.configPath, id], environment: ["USER": "release-captain"])
                 #expect(run.status == 0, "\(run.errors)")
                 #expect(run.output.contains("\(id): re-delivering play"))
                 #expect(try await world.waitForDelivery(server, id: id)["state"] as? String == "done")
                 #expect(await world.play.uploads(of: TestWorld.packageName).count == 1)
                 #expect(try await world.sendText(server + "/deliveries/\(id)").text.contains("play by release-captain (slipway redeliver)"))
-                let again = try slipway(["redeliver", "--config", world.configPath, id])
+                let again = try await slipwayOffThePool(["redeliver", "--config", world.configPath, id])
                 #expect(again.status == 1)
                 #expect(again.errors.contains("not re-delivered: delivery \(id) has no failed store"))
             }
@@ -276,7 +286,7 @@ struct CommandLineTests {
         try await TestWorld.with { world in
             let apk = world.folder.appendingPathComponent("app-release.apk")
             try TestWorld.fakeAPK(seed: 41).write(to: apk)
-            let run = try slipway(
+            let run = try await slipwayOffThePool(
                 [
                     "deliver", "--config", world.configPath, "--artifact", apk.path, "--repo", TestWorld.repository,
                     "--branch", "main", "--sha", "cafe0000cafe0000cafe0000cafe0000cafe0000",

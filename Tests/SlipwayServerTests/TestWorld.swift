@@ -227,6 +227,32 @@ struct TestWorld: Sendable {
         }
     }
 
+    /// The runtime `slipway serve` and `slipway reconcile` build from the config, without a listener.
+    func withRuntime<T: Sendable>(
+        database: String? = nil, options: SlipwayRuntime.Options = .fast, body: (SlipwayRuntime) async throws -> T
+    ) async throws -> T {
+        var config = try ConfigLoader.load(path: configPath)
+        if let database { config.server.database = database }
+        var logger = Logger(label: "slipway.test")
+        logger.logLevel = .warning
+        return try await SlipwayRuntime.withRuntime(config: config, environment: environment, options: options, logger: logger, body: body)
+    }
+
+    /// Looks the deliveries up through the API until one has `source` (within `timeout`).
+    func waitForDelivery(_ server: String, source: String, timeout: Duration = .seconds(30)) async throws -> [String: Any] {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while clock.now < deadline {
+            let (_, json) = try await getJSON("\(server)/api/deliveries")
+            if let found = (json["deliveries"] as? [[String: Any]] ?? []).first(where: { $0["source"] as? String == source }) {
+                return found
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("no delivery with source \(source) appeared in time")
+        return [:]
+    }
+
     // MARK: building webhooks
 
     /// Puts a run with an `app-debug` artifact holding `apk` on the fake GitHub; returns its id.
@@ -343,6 +369,8 @@ extension SlipwayRuntime.Options {
         options.retrySchedule = RetrySchedule(maxAttempts: 3, firstDelay: .milliseconds(200), maxDelay: .seconds(1))
         options.pollSchedule = PollSchedule(firstDelay: .milliseconds(100), maxDelay: .milliseconds(300), maxRounds: 20)
         options.storeRetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200))
+        // Reconciliation asks the fake CIs; tests that want it say so (ReconcileTests).
+        options.reconcileFirstDelay = .seconds(3600)
         return options
     }
 }

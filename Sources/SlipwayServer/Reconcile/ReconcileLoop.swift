@@ -1,8 +1,8 @@
 import Foundation
-import Logging
+package import Logging
 import ServiceLifecycle
 import SlipwayCore
-import SlipwayQueue
+package import SlipwayQueue
 
 /// `slipway serve`'s reconciliation: a pass shortly after start (to catch what was missed while
 /// the server was down), then one every `server.reconcile.interval_seconds`.
@@ -11,7 +11,7 @@ import SlipwayQueue
 /// `reconcile` lease, which the holder keeps until one interval after its pass ends (renewing it
 /// between repositories). A replica that dies mid-pass stops renewing; once the lease runs out
 /// the next replica to wake takes over.
-struct ReconcileLoop: Service {
+package struct ReconcileLoop: Service {
     let reconciler: Reconciler
     let jobStore: any JobStore
     let interval: Duration
@@ -22,7 +22,20 @@ struct ReconcileLoop: Service {
 
     static let leaseName = "reconcile"
 
-    func run() async throws {
+    package init(
+        reconciler: Reconciler, jobStore: any JobStore, interval: Duration, firstDelay: Duration, holder: String,
+        metrics: SlipwayMetrics, logger: Logger
+    ) {
+        self.reconciler = reconciler
+        self.jobStore = jobStore
+        self.interval = interval
+        self.firstDelay = firstDelay
+        self.holder = holder
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    package func run() async throws {
         try? await Task.sleep(for: firstDelay)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await runOnce()
@@ -42,7 +55,7 @@ struct ReconcileLoop: Service {
 
     /// One pass if this replica holds (or gets) the lease. Returns the report, or nil when another replica holds it.
     @discardableResult
-    func runOnce() async -> ReconcileReport? {
+    package func runOnce() async -> ReconcileReport? {
         let seconds = TimeInterval(interval.components.seconds) + TimeInterval(interval.components.attoseconds) / 1e18
         let store = jobStore
         let holder = self.holder
