@@ -52,6 +52,7 @@ struct CISourcesConfigTests {
                     webhook_secret: ${CIRCLECI_WEBHOOK_SECRET}
                     token: ${CIRCLECI_TOKEN}
                     artifact_hosts: [circle-artifacts.com, artifacts.acme.test]
+                    projects: [gh/acme/app]
                 """), file: "slipway.yml")
         let sources = config.sources
         #expect(sources.gitlab?.webhookToken == .environment("GITLAB_WEBHOOK_TOKEN"))
@@ -64,6 +65,18 @@ struct CISourcesConfigTests {
         #expect(sources.buildkite?.toleranceSeconds == 300)
         #expect(sources.circleci?.artifactHosts == ["circle-artifacts.com", "artifacts.acme.test"])
         #expect(sources.circleci?.apiURL == "https://circleci.com/api/v2")
+        #expect(sources.circleci?.projects == ["gh/acme/app"])
+    }
+
+    @Test func aCircleCIProjectThatIsNoSlugIsRefused() {
+        let found = diagnostics(
+            """
+              circleci:
+                webhook_secret: ${S}
+                token: ${T}
+                projects: [acme/app]
+            """)
+        #expect(found.contains { $0.message.contains("\"acme/app\" is not a project slug; write VCS/ORG/REPO, like gh/acme/app") && $0.line == 6 }, "\(found)")
     }
 
     @Test func aMissingTokenIsReportedAtItsSource() {

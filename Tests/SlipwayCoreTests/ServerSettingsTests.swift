@@ -71,6 +71,19 @@ struct ServerSettingsTests {
         #expect(server.polling.firstDelaySeconds == 60 && server.polling.maxDelaySeconds == 7200 && server.polling.maxRounds == 40)
     }
 
+    @Test func reconciliationIsOnByDefaultAndReadWhenWritten() throws {
+        let defaults = try ConfigLoader.parse(yaml: validConfig, file: "slipway.yml").server.reconcile
+        #expect(defaults == ReconcileSettings())
+        #expect(defaults.isEnabled && defaults.intervalSeconds == 300 && defaults.lookbackHours == 24 && defaults.graceSeconds == 120)
+        let set = try ConfigLoader.parse(
+            yaml: config("  reconcile:\n    interval_seconds: 0\n    lookback_hours: 6\n    grace_seconds: 30"), file: "slipway.yml"
+        ).server.reconcile
+        #expect(!set.isEnabled && set.lookbackHours == 6 && set.graceSeconds == 30)
+        let tooOften = diagnostics(config("  reconcile:\n    interval_seconds: 5\n    lookback: 3"))
+        #expect(tooOften.contains { $0.line == 5 && $0.message.contains("write 0 (off) or at least 30") }, "\(tooOften)")
+        #expect(tooOften.contains { $0.line == 6 && $0.message.contains("lookback") }, "an unknown key is named: \(tooOften)")
+    }
+
     @Test func mistakesAreReportedAtTheirLineWithWhatToWrite() {
         let found = diagnostics(
             config(

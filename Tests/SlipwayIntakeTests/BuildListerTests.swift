@@ -127,7 +127,7 @@ struct BuildListerTests {
             #expect(expansion.names == ["acme/app", "solo/tool"])
             let anyRepository = await lister.repositories(matching: [GlobFilter()])
             #expect(anyRepository.names.isEmpty)
-            #expect(anyRepository.notes.first?.contains("repo: acme/*") == true, "a token cannot list every repository: said so")
+            #expect(anyRepository.notes.first?.contains("(repo: owner/*)") == true, "a token cannot list every repository: said so")
         }
     }
 

@@ -61,7 +61,8 @@ struct CommandLineTests {
         let bad = try slipway(["validate", broken.path])
         #expect(bad.status == 1)
         let lines = bad.errors.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("\(broken.path):32: unknown store type \"google-plya\"") })
+        let typeLine = (text.components(separatedBy: "\n").firstIndex { $0.contains("type: google-plya") } ?? -1) + 1
+        #expect(lines.contains { $0.hasPrefix("\(broken.path):\(typeLine): unknown store type \"google-plya\"") }, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("\(broken.path):") && $0.contains("names store \"nope\"") })
         #expect(!lines.contains { $0.contains("names store \"play\"") }, "a store with a bad type is reported once")
     }

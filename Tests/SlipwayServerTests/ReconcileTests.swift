@@ -60,6 +60,8 @@ struct ReconcileTests {
                 #expect(delivery["pull_request"] as? Int == 51)
                 let uploads = await world.play.uploads(of: TestWorld.packageName)
                 #expect(uploads.map(\.sha256) == [TestWorld.sha256Hex(apk)])
+                let leftovers = try FileManager.default.contentsOfDirectory(atPath: world.folder.appendingPathComponent("data").path)
+                #expect(leftovers.isEmpty, "the artifact lives only while its delivery runs: \(leftovers)")
 
                 let comments = await world.github.comments(repository: TestWorld.repository, issue: 51)
                 #expect(comments.count == 1)

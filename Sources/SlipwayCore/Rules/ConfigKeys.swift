@@ -24,7 +24,7 @@ package enum ConfigKeys {
     package static let gitlab = ["webhook_token", "signing_token", "token", "api_url", "tolerance_seconds"]
     package static let bitrise = ["webhook_secret", "token", "api_url", "app_url", "apps"]
     package static let buildkite = ["webhook_token", "token", "api_url", "tolerance_seconds"]
-    package static let circleci = ["webhook_secret", "token", "api_url", "artifact_hosts"]
+    package static let circleci = ["webhook_secret", "token", "api_url", "artifact_hosts", "projects"]
 
     package static let googlePlay = [
         "type", "package_name", "service_account", "api_url", "token_url", "resumable_threshold_bytes", "chunk_bytes",

@@ -17,13 +17,15 @@ package actor FakeBitrise {
         var commitHash: String?
         var branch: String
         var artifacts: [(slug: String, title: String, data: Data)]
+        /// Set by `finish`: the build shows in `GET /apps/{app}/builds`.
+        var listing: FakeBitriseListing?
     }
-    private var builds: [String: Build] = [:]
+    var builds: [String: Build] = [:]
     private var baseURL = ""
     private var linkLifetime: TimeInterval = 600
     private var externalStorage: ExternalArtifactStorage?
 
-    package private(set) var requestLog: [String] = []
+    package internal(set) var requestLog: [String] = []
     /// Downloads refused because the link had expired or carried `Authorization`.
     package private(set) var refusedDownloads = 0
 
@@ -56,6 +58,7 @@ package actor FakeBitrise {
 
     nonisolated func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        addBuildListingRoutes(to: router)
         router.get("/v0.1/apps/:app/builds/:build") { request, context in
             await self.handle(request, context, "GET build") { build, _ in
                 FakeGitHub.json(.ok, ["data": [

@@ -18,7 +18,8 @@ package actor FakeBuildkite {
     private var storageURL = ""
     private var externalStorage: ExternalArtifactStorage?
 
-    package private(set) var requestLog: [String] = []
+    package internal(set) var requestLog: [String] = []
+    var listedBuilds: [FakeBuildkiteBuild] = []
     /// Requests that reached storage carrying `Authorization` (must stay zero).
     package private(set) var storageRequestsWithAuthorization = 0
     package private(set) var storageDownloads = 0
@@ -49,6 +50,7 @@ package actor FakeBuildkite {
 
     nonisolated func apiRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        addBuildListingRoutes(to: router)
         router.get("/v2/organizations/:org/pipelines/:pipeline/builds/:number/artifacts") { request, context in
             let key = Self.key(context)
             let page = request.uri.queryParameters.get("page", as: Int.self) ?? 1
@@ -75,7 +77,7 @@ package actor FakeBuildkite {
         ["org", "pipeline", "number"].map { context.parameters.get($0) ?? "" }.joined(separator: "/")
     }
 
-    private func refuse(_ authorization: String?) -> Response? {
+    func refuse(_ authorization: String?) -> Response? {
         guard authorization == "Bearer \(token)" else {
             return FakeGitHub.json(.unauthorized, ["message": "Authentication required. Please supply a valid API Access Token"])
         }

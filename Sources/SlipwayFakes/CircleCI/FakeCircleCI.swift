@@ -19,8 +19,9 @@ package actor FakeCircleCI {
     private var externalStorage: ExternalArtifactStorage?
     private var artifactBase: String?
 
-    package private(set) var requestLog: [String] = []
-    package private(set) var unauthorizedCalls = 0
+    package internal(set) var requestLog: [String] = []
+    package internal(set) var unauthorizedCalls = 0
+    var pipelines: [FakeCircleCIPipeline] = []
 
     package init(token: String) {
         self.token = token
@@ -51,6 +52,7 @@ package actor FakeCircleCI {
 
     nonisolated func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        addPipelineListingRoutes(to: router)
         router.get("/api/v2/workflow/:id/job") { request, context in
             await self.jobs(workflow: context.parameters.get("id") ?? "", token: request.headers[.init("Circle-Token")!])
         }

@@ -125,6 +125,47 @@ package enum RepositoryPatterns {
         return literal.joined(separator: "/")
     }
 
+    /// Expands the rules' repository filters through a CI's API, the one way every lister does:
+    /// literal names as written, each literal prefix (`acme` of `acme/*`) through `list`, then
+    /// only the names some filter wants. `nestedPrefixes`: whether a prefix may have several
+    /// segments (GitLab subgroups); `everything`: the prefix to list for a filter without patterns
+    /// (nil: say that such a rule cannot be reconciled). `noun` names the CI's repositories.
+    package static func expand(
+        isolation: isolated (any Actor)? = #isolation, _ filters: [GlobFilter], nestedPrefixes: Bool, everything: String?, noun: (one: String, owner: String),
+        list: (String) async throws(ListingError) -> [String]
+    ) async -> RepositoryExpansion {
+        var names: [String] = []
+        var notes: [String] = []
+        var prefixes: [String] = []
+        for filter in filters {
+            if filter.include.isEmpty {
+                if let everything {
+                    prefixes.append(everything)
+                } else {
+                    notes.append("a rule matches every \(noun.one): name them (repo: \(noun.owner)/*) for reconciliation to know where to look")
+                }
+            }
+            for glob in filter.include {
+                if isLiteral(glob.pattern) {
+                    names.append(glob.pattern)
+                } else if let prefix = literalPrefix(glob.pattern), nestedPrefixes || !prefix.contains("/") {
+                    prefixes.append(prefix)
+                } else {
+                    notes.append(
+                        "\(noun.one) pattern \"\(glob.pattern)\" has no literal \(noun.owner); write it as \(noun.owner.uppercased())/NAME-GLOB to reconcile it")
+                }
+            }
+        }
+        for prefix in Set(prefixes).sorted() {
+            do {
+                names += try await list(prefix)
+            } catch {
+                notes.append("could not list the \(noun.one)s of \(prefix.isEmpty ? "the installation" : prefix): \(error)")
+            }
+        }
+        return RepositoryExpansion(names: Set(names.filter { wanted($0, by: filters) }).sorted(), notes: notes)
+    }
+
     /// Whether any of `filters` includes `name` and it is not excluded there.
     package static func wanted(_ name: String, by filters: [GlobFilter]) -> Bool {
         filters.contains { filter in

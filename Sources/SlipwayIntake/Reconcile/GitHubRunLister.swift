@@ -31,36 +31,10 @@ package actor GitHubRunLister: BuildLister {
     }
 
     package func repositories(matching filters: [GlobFilter]) async -> RepositoryExpansion {
-        var names: [String] = []
-        var notes: [String] = []
-        var owners: [String] = []
-        for filter in filters {
-            if filter.include.isEmpty {
-                if credentials.listsInstallationRepositories {
-                    owners.append("")
-                } else {
-                    notes.append("a rule matches every repository: list them (repo: acme/*) for reconciliation to know where to look on GitHub")
-                }
-            }
-            for glob in filter.include {
-                if RepositoryPatterns.isLiteral(glob.pattern) {
-                    names.append(glob.pattern)
-                } else if let owner = RepositoryPatterns.literalPrefix(glob.pattern), !owner.contains("/") {
-                    owners.append(owner)
-                } else {
-                    notes.append("repository pattern \"\(glob.pattern)\" has no literal owner; write it as OWNER/NAME-GLOB to reconcile it")
-                }
-            }
-        }
-        for owner in Set(owners).sorted() {
-            do {
-                names += try await repositories(of: owner)
-            } catch {
-                notes.append("could not list the repositories of \(owner.isEmpty ? "the installation" : owner): \(error)")
-            }
-        }
-        let wanted = Set(names.filter { RepositoryPatterns.wanted($0, by: filters) })
-        return RepositoryExpansion(names: wanted.sorted(), notes: notes)
+        await RepositoryPatterns.expand(
+            filters, nestedPrefixes: false, everything: credentials.listsInstallationRepositories ? "" : nil,
+            noun: ("repository", "owner")
+        ) { owner async throws(ListingError) in try await self.repositories(of: owner) }
     }
 
     /// `owner` empty: every repository of the App's installation.
@@ -142,6 +116,8 @@ package actor GitHubRunLister: BuildLister {
                         finishedAt: run.updatedAt ?? http.now()))
             }
             url = listing.exhaustedUntil == nil ? ListingHTTP.nextLink(answer.header("link")) : nil
+            // The token goes with the next page: only to the API's own origin.
+            if let link = url, Origin(link) != Origin(apiURL) { url = nil }
         }
         return listing
     }

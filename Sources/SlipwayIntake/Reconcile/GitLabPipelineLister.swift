@@ -31,32 +31,9 @@ package actor GitLabPipelineLister: BuildLister {
     }
 
     package func repositories(matching filters: [GlobFilter]) async -> RepositoryExpansion {
-        var names: [String] = []
-        var notes: [String] = []
-        var groups: [String] = []
-        for filter in filters {
-            if filter.include.isEmpty {
-                notes.append("a rule matches every project: list them (repo: group/*) for reconciliation to know where to look on GitLab")
-            }
-            for glob in filter.include {
-                if RepositoryPatterns.isLiteral(glob.pattern) {
-                    names.append(glob.pattern)
-                } else if let group = RepositoryPatterns.literalPrefix(glob.pattern) {
-                    groups.append(group)
-                } else {
-                    notes.append("project pattern \"\(glob.pattern)\" has no literal group; write it as GROUP/NAME-GLOB to reconcile it")
-                }
-            }
+        await RepositoryPatterns.expand(filters, nestedPrefixes: true, everything: nil, noun: ("project", "group")) {
+            group async throws(ListingError) in try await self.projects(of: group)
         }
-        for group in Set(groups).sorted() {
-            do {
-                names += try await projects(of: group)
-            } catch {
-                notes.append("could not list the projects of group \(group): \(error)")
-            }
-        }
-        let wanted = Set(names.filter { RepositoryPatterns.wanted($0, by: filters) })
-        return RepositoryExpansion(names: wanted.sorted(), notes: notes)
     }
 
     private func projects(of group: String) async throws(ListingError) -> [String] {
@@ -179,11 +156,7 @@ package actor GitLabPipelineLister: BuildLister {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ answer: ListingHTTP.Answer, step: String) throws(ListingError) -> T {
-        do {
-            return try JSONDecoder.gitHub.decode(type, from: answer.body)
-        } catch {
-            throw .unexpectedAnswer(step: step)
-        }
+        try ListingHTTP.decode(type, answer, step: step)
     }
 
     /// A project or group path as one URL segment (`group%2Fapp`).

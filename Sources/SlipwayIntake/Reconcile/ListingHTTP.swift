@@ -84,6 +84,15 @@ struct ListingHTTP: Sendable {
             .flatMap(TimeInterval.init).map { Date(timeIntervalSince1970: $0) }
     }
 
+    /// The answer's JSON as `T` (snake_case keys, ISO 8601 dates), or the documented-JSON error for `step`.
+    static func decode<T: Decodable>(_ type: T.Type, _ answer: Answer, step: String) throws(ListingError) -> T {
+        do {
+            return try JSONDecoder.gitHub.decode(type, from: answer.body)
+        } catch {
+            throw .unexpectedAnswer(step: step)
+        }
+    }
+
     /// The `message` (GitHub, GitLab) or `error` of a JSON error body.
     static func message(_ body: Data) -> String? {
         guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else { return nil }

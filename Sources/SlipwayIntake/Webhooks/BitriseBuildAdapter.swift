@@ -53,24 +53,36 @@ package struct BitriseBuildAdapter: WebhookAdapter {
         default:
             return .ignored(deliveryID: deliveryID, reason: "build \(payload.buildSlug) has unknown build_status \(payload.buildStatus)")
         }
-        let repository: String
-        if apps.isEmpty {
-            repository = payload.appSlug
-        } else if let mapped = apps[payload.appSlug] {
-            repository = mapped
-        } else {
+        guard let repository = Self.repository(app: payload.appSlug, apps: apps) else {
             return .ignored(deliveryID: deliveryID, reason: "app \(payload.appSlug) is not listed in sources.bitrise.apps")
         }
         let git = payload.git
-        let tag = git?.tag.flatMap { $0.isEmpty ? nil : $0 }
-        let pullRequest = git?.pullRequestId.flatMap { $0.value > 0 ? $0.value : nil }
-        let trigger: BuildEvent.Trigger = tag != nil ? .tag : pullRequest != nil ? .pullRequest : .push
-        let event = BuildEvent(
-            provider: .bitrise, repository: repository, branch: tag != nil ? nil : git?.srcBranch, tag: tag,
-            sha: git?.commitHash ?? payload.commitHash ?? "", trigger: trigger, pullRequest: pullRequest,
-            conclusion: .success, buildID: payload.buildSlug, buildURL: "\(appURL)/build/\(payload.buildSlug)",
-            artifactSource: .bitriseBuild(app: payload.appSlug, slug: payload.buildSlug))
+        let event = Self.event(
+            app: payload.appSlug, build: payload.buildSlug, repository: repository, branch: git?.srcBranch, tag: git?.tag,
+            pullRequest: git?.pullRequestId?.value, sha: git?.commitHash ?? payload.commitHash, appURL: appURL)
         return .build(deliveryID: deliveryID, event: event)
+    }
+
+    /// The repository a build of `app` is routed as: its entry in `sources.bitrise.apps`, or the
+    /// app slug when the map is empty; nil for an app the map leaves out.
+    static func repository(app: String, apps: [String: String]) -> String? {
+        apps.isEmpty ? app : apps[app]
+    }
+
+    /// The build a successful Bitrise build stands for: the webhook and reconciliation (which
+    /// lists builds from `GET /apps/{app}/builds`) both make it here. An unknown `sha` stays empty
+    /// for the job to resolve.
+    static func event(
+        app: String, build: String, repository: String, branch: String?, tag: String?, pullRequest: Int?, sha: String?,
+        appURL: String
+    ) -> BuildEvent {
+        let tag = tag.flatMap { $0.isEmpty ? nil : $0 }
+        let pullRequest = pullRequest.flatMap { $0 > 0 ? $0 : nil }
+        let trigger: BuildEvent.Trigger = tag != nil ? .tag : pullRequest != nil ? .pullRequest : .push
+        return BuildEvent(
+            provider: .bitrise, repository: repository, branch: tag != nil ? nil : branch, tag: tag, sha: sha ?? "",
+            trigger: trigger, pullRequest: pullRequest, conclusion: .success, buildID: build, buildURL: "\(appURL)/build/\(build)",
+            artifactSource: .bitriseBuild(app: app, slug: build))
     }
 
     struct Payload: Decodable {

@@ -47,18 +47,23 @@ package struct BuildkiteBuildAdapter: WebhookAdapter {
         guard let organization = Self.organization(payload) else {
             throw .malformed("cannot tell the Buildkite organization: pipeline.url, build.url and build.web_url are all missing")
         }
-        let pipelineSlug = payload.pipeline.slug
-        let repository = payload.pipeline.repository.flatMap(GitRemote.repositoryPath) ?? "\(organization)/\(pipelineSlug)"
+        return .build(deliveryID: deliveryID, event: Self.event(build: build, pipeline: payload.pipeline, organization: organization))
+    }
+
+    /// The build a passed Buildkite build stands for: the webhook and reconciliation (whose REST
+    /// listing carries the same `build` object, its `pipeline` inside) both make it here.
+    static func event(build: Build, pipeline: Pipeline, organization: String) -> BuildEvent {
+        let pipelineSlug = pipeline.slug
+        let repository = pipeline.repository.flatMap(GitRemote.repositoryPath) ?? "\(organization)/\(pipelineSlug)"
         let tag = build.tag.flatMap { $0.isEmpty ? nil : $0 }
         let pullRequest = build.pullRequest?.id.flatMap { Int($0) }
         let trigger: BuildEvent.Trigger = tag != nil ? .tag : pullRequest != nil ? .pullRequest : .push
-        let event = BuildEvent(
+        return BuildEvent(
             provider: .buildkite, repository: repository, branch: tag != nil ? nil : build.branch, tag: tag,
             sha: build.commit, trigger: trigger, pullRequest: pullRequest, conclusion: .success, buildID: build.id,
             buildURL: build.webUrl,
             artifactSource: .buildkiteBuild(organization: organization, pipeline: pipelineSlug, number: build.number),
             commitMessage: build.message)
-        return .build(deliveryID: deliveryID, event: event)
     }
 
     private func verify(_ request: WebhookRequest, now: Date) throws(WebhookError) {

@@ -54,6 +54,12 @@ package struct CircleCIWorkflowAdapter: WebhookAdapter {
         default:
             return .ignored(deliveryID: deliveryID, reason: "workflow \(workflow.name ?? workflow.id) is \(workflow.status), not final")
         }
+        return .build(deliveryID: deliveryID, event: try Self.event(workflow: workflow, pipeline: pipeline, projectSlug: project.slug))
+    }
+
+    /// The build a successful workflow stands for: the webhook and reconciliation (which lists a
+    /// project's pipelines and their workflows through API v2, same `vcs` object) both make it here.
+    static func event(workflow: Workflow, pipeline: Pipeline, projectSlug: String) throws(WebhookError) -> BuildEvent {
         let vcs = pipeline.vcs
         let git = pipeline.triggerParameters?.git
         let gitlab = pipeline.triggerParameters?.gitlab
@@ -64,16 +70,15 @@ package struct CircleCIWorkflowAdapter: WebhookAdapter {
             vcs?.targetRepositoryUrl, vcs?.originRepositoryUrl, gitlab?.webUrl, git?.repoUrl,
             pipeline.triggerParameters?.githubApp?.webUrl,
         ]
-        let repository = remotes.compactMap { $0.flatMap(GitRemote.repositoryPath) }.first ?? project.slug
+        let repository = remotes.compactMap { $0.flatMap(GitRemote.repositoryPath) }.first ?? projectSlug
         let tag = (vcs?.tag ?? git?.tag).flatMap { $0.isEmpty ? nil : $0 }
         var branch = vcs?.branch ?? git?.branch ?? gitlab?.branch
         if branch == nil, let ref = git?.ref, ref.hasPrefix("refs/heads/") { branch = String(ref.dropFirst(11)) }
-        let event = BuildEvent(
+        return BuildEvent(
             provider: .circleci, repository: repository, branch: tag != nil ? nil : branch, tag: tag, sha: sha,
             trigger: tag != nil ? .tag : .push, conclusion: .success, buildID: workflow.id, buildURL: workflow.url,
-            artifactSource: .circleciWorkflow(projectSlug: project.slug, workflowID: workflow.id),
+            artifactSource: .circleciWorkflow(projectSlug: projectSlug, workflowID: workflow.id),
             commitMessage: vcs?.commit?.subject)
-        return .build(deliveryID: deliveryID, event: event)
     }
     /// An open map: unknown fields are ignored, everything but `id` and `type` is optional so other
     /// event types still decode far enough to be acknowledged.

@@ -75,8 +75,15 @@ package struct DeliveryProcessor: JobHandler {
 
         let lastAttempt = job.attempts >= schedule.maxAttempts
         var retryReasons: [String] = []
-        let workFolder = dataDirectory.appendingPathComponent(record.id, isDirectory: true)
-        defer { try? FileManager.default.removeItem(at: workFolder) }
+        // One folder per claim: a worker that lost its lease (and is still finishing) and the one that
+        // took the job over never share files, so one's clean-up cannot delete what the other reads.
+        let deliveryFolder = dataDirectory.appendingPathComponent(record.id, isDirectory: true)
+        let workFolder = deliveryFolder.appendingPathComponent("job-\(job.id)-claim-\(job.attempts)", isDirectory: true)
+        defer {
+            try? FileManager.default.removeItem(at: workFolder)
+            // The delivery's folder goes once no claim uses it; rmdir(2) leaves a non-empty one alone.
+            _ = rmdir(deliveryFolder.path)
+        }
 
         for selector in plan.selectors {
             // Uploaded already (final, or waiting on the store's own review): never again.

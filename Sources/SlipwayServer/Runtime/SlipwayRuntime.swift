@@ -140,7 +140,7 @@ package struct SlipwayRuntime: Sendable {
                 retrySchedule: options.retrySchedule,
                 pollSchedule: options.pollSchedule ?? PollSchedule(config.server.polling), dataDirectory: dataDirectory,
                 buildListers: Self.buildListers(
-                    github: gitHubCredentials, gitHubAPI: gitHubAPI, gitlab: ci.gitlab, http: OutboundHTTP(client: httpClient)))
+                    sources: sources, github: gitHubCredentials, gitHubAPI: gitHubAPI, ci: ci, http: OutboundHTTP(client: httpClient)))
             let result = try await body(runtime)
             try await jobStore.close()
             try await httpClient.shutdown()
@@ -196,13 +196,22 @@ package struct SlipwayRuntime: Sendable {
             isPublic: settings.dashboardIsPublic, publicURL: server.publicURL)
     }
 
-    /// A lister for each CI source whose API Slipway can read (GitHub with a token or an App, GitLab with a token).
+    /// A lister for each CI source whose API Slipway can read: GitHub with a token or an App, and
+    /// GitLab, Bitrise, Buildkite and CircleCI with their tokens.
     static func buildListers(
-        github: (any GitHubCredentials)?, gitHubAPI: String, gitlab: ArtifactFetcher.GitLabAccess?, http: OutboundHTTP
+        sources: SourceSettings, github: (any GitHubCredentials)?, gitHubAPI: String, ci: ArtifactFetcher.CICredentials,
+        http: OutboundHTTP
     ) -> [any BuildLister] {
         var listers: [any BuildLister] = []
         if let github { listers.append(GitHubRunLister(apiURL: gitHubAPI, credentials: github, http: http)) }
-        if let gitlab { listers.append(GitLabPipelineLister(apiURL: gitlab.apiURL, token: gitlab.token, http: http)) }
+        if let gitlab = ci.gitlab { listers.append(GitLabPipelineLister(apiURL: gitlab.apiURL, token: gitlab.token, http: http)) }
+        if let bitrise = ci.bitrise, let settings = sources.bitrise {
+            listers.append(BitriseBuildLister(access: bitrise, appURL: settings.appURL, apps: settings.apps, http: http))
+        }
+        if let buildkite = ci.buildkite { listers.append(BuildkiteBuildLister(access: buildkite, http: http)) }
+        if let circleci = ci.circleci, let settings = sources.circleci {
+            listers.append(CircleCIWorkflowLister(access: circleci, projects: settings.projects, http: http))
+        }
         return listers
     }
 

@@ -10,6 +10,9 @@ package struct CircleCISource: Sendable, Equatable {
     /// Hosts (and their subdomains) artifact download URLs may point at besides the API host; the
     /// token is sent only there, so a tampered listing cannot lift it.
     package var artifactHosts: [String] = ["circle-artifacts.com"]
+    /// Project slugs (`gh/acme/app`) reconciliation lists pipelines of: CircleCI's API cannot list
+    /// an organization's projects.
+    package var projects: [String] = []
 
     package init(webhookSecret: SecretReference, token: SecretReference) {
         self.webhookSecret = webhookSecret

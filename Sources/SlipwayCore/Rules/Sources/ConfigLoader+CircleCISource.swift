@@ -24,6 +24,17 @@ extension ConfigLoader {
                 valid = false
             }
         }
+        if let n = fields["projects"]?.value {
+            if let v = reader.stringList(n, "\(what).projects") {
+                for (slug, item) in v where slug.split(separator: "/").count != 3 {
+                    reader.error(item, "\(what).projects entry \"\(slug)\" is not a project slug; write VCS/ORG/REPO, like gh/acme/app")
+                    valid = false
+                }
+                source.projects = v.map(\.0)
+            } else {
+                valid = false
+            }
+        }
         return valid ? source : nil
     }
 }
