@@ -68,6 +68,10 @@ struct ReconcileTests {
                 #expect(comments.first?.body.contains("picked up by reconciliation — no webhook was received") == true)
                 let statuses = await world.github.statuses(repository: TestWorld.repository, sha: run.headSHA)
                 #expect(statuses.last?.description?.contains("picked up by reconciliation") == true)
+                let chat = await world.slack.messages
+                #expect(chat.count == 1)
+                let chatText = String(decoding: chat.first?.blocks ?? Data(), as: UTF8.self)
+                #expect(chatText.contains("picked up by reconciliation"), "the chat message says so too")
                 let page = try await world.sendText("\(server)/deliveries/\(id)")
                 #expect(page.text.contains("Received via reconcile"))
                 #expect(page.text.contains("no webhook was received"))
