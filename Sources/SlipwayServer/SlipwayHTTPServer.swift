@@ -78,7 +78,8 @@ package enum SlipwayHTTPServer {
             runtime.logger.warning(
                 "no server.access credential is configured: the dashboard, API and metrics answer 401 until you set server.access.api_tokens or server.access.github")
         }
-        var services: [any Service] = [worker]
+        // `workers: 0`: an intake-only replica; the others on the same database deliver.
+        var services: [any Service] = runtime.config.server.workers > 0 ? [worker] : []
         let reconcile = runtime.config.server.reconcile
         if reconcile.isEnabled && !runtime.buildListers.isEmpty {
             services.append(

@@ -73,6 +73,44 @@ struct JobStoreConformanceTests {
         }
     }
 
+    @Test("a burst of concurrent accepts is all committed when each returns, duplicates included", arguments: StoreKind.available)
+    func concurrentAcceptsAreCommittedOnReturn(kind: StoreKind) async throws {
+        try await TestDatabase(kind).with { store in
+            // 60 webhooks at once: 50 builds, 10 of them sent twice under another webhook id.
+            let events = (0..<50).map { Fixtures.event(buildID: "burst-\($0)") }
+            let deliveries = events.enumerated().map { Fixtures.delivery(externalID: "hook-\($0.offset)", event: $0.element) }
+                + events.prefix(10).enumerated().map { Fixtures.delivery(externalID: "again-\($0.offset)", event: $0.element) }
+            let outcomes = try await withThrowingTaskGroup(of: (String, AcceptOutcome, Bool).self) { group in
+                for delivery in deliveries {
+                    group.addTask {
+                        let outcome = try await store.accept(delivery)
+                        // Readable the moment accept returns: committed, not just queued.
+                        let id: String
+                        switch outcome {
+                        case .accepted(let deliveryID), .duplicate(let deliveryID): id = deliveryID
+                        }
+                        return (delivery.event.buildKey, outcome, try await store.delivery(id: id) != nil)
+                    }
+                }
+                var all: [(String, AcceptOutcome, Bool)] = []
+                for try await item in group { all.append(item) }
+                return all
+            }
+            let committed = outcomes.filter(\.2).count
+            #expect(committed == outcomes.count, "every delivery is in the database when its accept returns")
+            let accepted = outcomes.filter { if case .accepted = $0.1 { true } else { false } }
+            #expect(accepted.count == 50, "one delivery per build")
+            #expect(Set(accepted.map(\.0)).count == 50)
+            for (key, outcome, _) in outcomes {
+                guard case .duplicate(let id) = outcome else { continue }
+                #expect(accepted.contains { $0.0 == key && $0.1 == .accepted(deliveryID: id) }, "a duplicate names its build's delivery")
+            }
+            var jobs = 0
+            while try await store.claim(workerID: "w", lease: .seconds(60), now: t0.addingTimeInterval(1)) != nil { jobs += 1 }
+            #expect(jobs == 50, "one deliver job per accepted delivery")
+        }
+    }
+
     @Test("an accepted delivery survives closing and reopening the database", arguments: StoreKind.available)
     func acceptSurvivesRestart(kind: StoreKind) async throws {
         let database = try TestDatabase(kind)

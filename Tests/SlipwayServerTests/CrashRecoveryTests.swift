@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import SlipwayFakes
 import Testing
 
@@ -82,6 +84,57 @@ extension CrashRecoveryTests {
             #expect(delivery["state"] as? String == "done")
             #expect(await world.play.uploads(of: TestWorld.packageName).count == 1)
             #expect(await world.play.uploads(of: TestWorld.betaPackageName).count == 1)
+        }
+    }
+}
+
+extension CrashRecoveryTests {
+    /// Group commit under a crash: the server is killed in the middle of a burst of webhooks; every
+    /// webhook that was answered 202 is in the database after the restart.
+    @Test func aKillInTheMiddleOfABurstLosesNoWebhookThatWasAnswered202() async throws {
+        try await TestWorld.with { world in
+            let port = try await SlipwayProcess.freePort()
+            let log = world.folder.appendingPathComponent("slipway.log")
+            let arguments = ["--config", world.configPath, "--log-level", "error"]
+            let first = try await SlipwayProcess(arguments: arguments, environment: world.environment, port: port, logFile: log)
+            let server = "http://127.0.0.1:\(port)"
+            // Its own client: 16 connections, and a refused connection fails at once once the server is gone.
+            var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(2), read: .seconds(10)))
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            defer { _ = client.shutdown() }
+            let answered = try await withThrowingTaskGroup(of: String?.self) { group in
+                for index in 0..<300 {
+                    group.addTask {
+                        let body = TestWorld.workflowRunBody(runID: 90_000 + Int64(index), pr: nil, branch: "feature/burst-\(index)")
+                        guard let reply = try? await world.postGitHub(server, body: body, client: client), reply.status == 202 else {
+                            return nil
+                        }
+                        return reply.json["delivery_id"] as? String
+                    }
+                }
+                var ids: [String] = []
+                var killed = false
+                for try await id in group {
+                    if let id { ids.append(id) }
+                    if ids.count == 60 && !killed {
+                        first.kill()
+                        killed = true
+                    }
+                }
+                return ids
+            }
+            #expect(answered.count >= 60)
+            #expect(answered.count < 300, "the kill landed in the middle of the burst")
+
+            let second = try await SlipwayProcess(arguments: arguments, environment: world.environment, port: port, logFile: log)
+            defer { second.terminate() }
+            var missing: [String] = []
+            for id in answered where try await world.getJSON("\(server)/api/deliveries/\(id)").status != 200 {
+                missing.append(id)
+            }
+            #expect(missing.isEmpty, "answered 202 but lost: \(missing)")
         }
     }
 }

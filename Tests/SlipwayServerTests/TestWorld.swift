@@ -274,7 +274,8 @@ struct TestWorld: Sendable {
     }
 
     /// POSTs a GitHub webhook, signed with `secret` (the right one by default).
-    func postGitHub(_ server: String, body: Data, delivery: String = UUID().uuidString, event: String = "workflow_run", secret: String = TestWorld.webhookSecret) async throws -> (status: Int, json: [String: Any]) {
+    /// - Parameter client: the client to send with (default: the shared one).
+    func postGitHub(_ server: String, body: Data, delivery: String = UUID().uuidString, event: String = "workflow_run", secret: String = TestWorld.webhookSecret, client: HTTPClient = .shared) async throws -> (status: Int, json: [String: Any]) {
         var request = HTTPClientRequest(url: server + "/webhooks/github")
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
@@ -282,7 +283,7 @@ struct TestWorld: Sendable {
         request.headers.add(name: "x-github-delivery", value: delivery)
         request.headers.add(name: "x-hub-signature-256", value: WebhookSignature.gitHubSignature(body: body, secret: Secret(secret)))
         request.body = .bytes(ByteBuffer(bytes: body))
-        return try await send(request)
+        return try await send(request, client: client)
     }
 
     /// POSTs a generic hook signed the Standard Webhooks way at `timestamp`.
@@ -300,8 +301,8 @@ struct TestWorld: Sendable {
         return try await send(request)
     }
 
-    func send(_ request: HTTPClientRequest) async throws -> (status: Int, json: [String: Any]) {
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    func send(_ request: HTTPClientRequest, client: HTTPClient = .shared) async throws -> (status: Int, json: [String: Any]) {
+        let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
         let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
         return (Int(response.status.code), json)

@@ -116,7 +116,7 @@ package enum ConfigLoader {
         {
             settings.maxWebhookBytes = v
         }
-        if let n = entries["workers"]?.value, let v = reader.int(n, "server.workers", range: 1...64) { settings.workers = v }
+        if let n = entries["workers"]?.value, let v = reader.int(n, "server.workers", range: 0...64) { settings.workers = v }
         if let n = entries["templates"]?.value, let v = reader.string(n, "server.templates") {
             settings.templatesDirectory = v
         }

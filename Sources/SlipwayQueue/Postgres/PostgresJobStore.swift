@@ -18,6 +18,8 @@ package final class PostgresJobStore: JobStore {
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
     private let logger: Logger
+    /// Group commit of concurrent `accept`s.
+    private let batcher = AcceptBatcher()
     /// Created by `migrate()` when set; the connections' `search_path` points at it.
     private let schema: String?
 
@@ -80,47 +82,73 @@ package final class PostgresJobStore: JobStore {
     // MARK: - Deliveries
 
     package func accept(_ delivery: NewDelivery) async throws -> AcceptOutcome {
-        let eventJSON = try StoredValues.json(delivery.event, "the build event")
-        let planJSON = try StoredValues.json(delivery.plan, "the delivery plan")
-        let received = StoredValues.seconds(delivery.receivedAt)
-        let id = StoredValues.newDeliveryID()
-        let source = delivery.source
-        let externalID = delivery.externalID
-        let buildKey = delivery.event.buildKey
-        let deliverKind = JobKind.deliver.rawValue
-        return try await transaction("accept a delivery") { db, logger in
-            // ON CONFLICT waits for a concurrent insert of the same keys to commit, then skips.
-            let inserted = try await db.query(
-                """
-                INSERT INTO deliveries (id, source, external_id, build_key, event_json, plan_json, state,
-                    received_at, updated_at)
-                VALUES (\(id), \(source), \(externalID), \(buildKey), \(eventJSON), \(planJSON), 'queued',
-                    \(received), \(received))
+        try await batcher.accept(delivery) { batch in try await self.acceptBatch(batch) }
+    }
+
+    /// A batch of deliveries and their first jobs in one statement (one round trip, one commit):
+    /// the deliveries are inserted from a VALUES list, the jobs from what the insert returned.
+    /// `ON CONFLICT DO NOTHING` waits for a concurrent insert of the same keys (another replica)
+    /// to commit, then skips; only the rows that conflicted are looked up afterwards.
+    private func acceptBatch(_ batch: [AcceptBatcher.Prepared]) async throws -> [AcceptOutcome] {
+        var binds = PostgresBindings(capacity: batch.count * 7)
+        var rows: [String] = []
+        for (index, item) in batch.enumerated() {
+            let base = index * 7
+            rows.append("(" + (1...7).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+            binds.append(item.id)
+            binds.append(item.delivery.source)
+            binds.append(item.delivery.externalID)
+            binds.append(item.delivery.event.buildKey)
+            binds.append(item.eventJSON)
+            binds.append(item.planJSON)
+            binds.append(item.received)
+        }
+        let sql = """
+            WITH input (id, source, external_id, build_key, event_json, plan_json, received) AS (
+                VALUES \(rows.joined(separator: ", "))
+            ), inserted AS (
+                INSERT INTO deliveries (id, source, external_id, build_key, event_json, plan_json, state, received_at, updated_at)
+                SELECT id, source, external_id, build_key, event_json, plan_json, 'queued', received, received FROM input
                 ON CONFLICT DO NOTHING
-                RETURNING id
-                """, logger: logger
-            ).collect()
-            if inserted.isEmpty {
-                let existing = try await db.query(
+                RETURNING id, received_at
+            ), first_jobs AS (
+                INSERT INTO jobs (delivery_id, kind, state, attempts, run_at)
+                SELECT id, '\(JobKind.deliver.rawValue)', 'queued', 0, received_at FROM inserted
+            )
+            SELECT id FROM inserted
+            """
+        let inserted = try await run("accept deliveries") { client, logger in
+            var ids = Set<String>()
+            for try await id in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(String.self) {
+                ids.insert(id)
+            }
+            return ids
+        }
+        var outcomes: [AcceptOutcome] = []
+        for item in batch {
+            if inserted.contains(item.id) {
+                outcomes.append(.accepted(deliveryID: item.id))
+                continue
+            }
+            let source = item.delivery.source
+            let externalID = item.delivery.externalID
+            let buildKey = item.delivery.event.buildKey
+            let existing = try await run("look up an earlier delivery") { client, logger in
+                try await client.query(
                     """
                     SELECT id FROM deliveries
                     WHERE (source = \(source) AND external_id = \(externalID)) OR build_key = \(buildKey)
                     ORDER BY (source = \(source) AND external_id = \(externalID)) DESC LIMIT 1
                     """, logger: logger
-                ).collect()
-                guard let row = existing.first else {
-                    throw JobStoreError.database(
-                        operation: "accept a delivery", reason: "the insert conflicted but no earlier delivery matches")
-                }
-                return AcceptOutcome.duplicate(deliveryID: try row.decode(String.self))
+                ).collect().first?.decode(String.self)
             }
-            try await db.query(
-                """
-                INSERT INTO jobs (delivery_id, kind, state, attempts, run_at)
-                VALUES (\(id), \(deliverKind), 'queued', 0, \(received))
-                """, logger: logger)
-            return AcceptOutcome.accepted(deliveryID: id)
+            guard let existing else {
+                throw JobStoreError.database(
+                    operation: "accept a delivery", reason: "the insert conflicted but no earlier delivery matches")
+            }
+            outcomes.append(.duplicate(deliveryID: existing))
         }
+        return outcomes
     }
 
     package func setDeliveryState(deliveryID: String, state: DeliveryState, error: String?) async throws {

@@ -20,6 +20,9 @@ package actor SQLiteJobStore: JobStore {
     /// Operations waiting for the connection, first come first served.
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
+    /// Group commit of concurrent `accept`s.
+    private let batcher = AcceptBatcher()
+
     private init(connection: SQLiteConnection, path: String, logger: Logger) {
         self.connection = connection
         self.path = path
@@ -45,7 +48,7 @@ package actor SQLiteJobStore: JobStore {
         }
         do {
             for pragma in [
-                "PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 5000", "PRAGMA synchronous = NORMAL",
+                "PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 5000", "PRAGMA synchronous = FULL",
                 "PRAGMA foreign_keys = ON",
             ] {
                 _ = try await connection.query(pragma)
@@ -83,41 +86,55 @@ package actor SQLiteJobStore: JobStore {
     // MARK: - Deliveries
 
     package func accept(_ delivery: NewDelivery) async throws -> AcceptOutcome {
-        let eventJSON = try StoredValues.json(delivery.event, "the build event")
-        let planJSON = try StoredValues.json(delivery.plan, "the delivery plan")
-        let received = StoredValues.seconds(delivery.receivedAt)
-        let id = StoredValues.newDeliveryID()
-        return try await transaction("accept a delivery") { db in
-            let inserted = try await db.query(
-                """
-                INSERT INTO deliveries (id, source, external_id, build_key, event_json, plan_json, state,
-                    received_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)
-                ON CONFLICT DO NOTHING
-                RETURNING id
-                """,
-                [
-                    .text(id), .text(delivery.source), .text(delivery.externalID), .text(delivery.event.buildKey),
-                    .text(eventJSON), .text(planJSON), .float(received), .float(received),
-                ])
-            if inserted.isEmpty {
-                let existing = try await db.query(
+        try await batcher.accept(delivery) { batch in try await self.acceptBatch(batch) }
+    }
+
+    /// A batch of deliveries in one statement: a multi-row insert (its trigger adds each first
+    /// deliver job), atomic by itself; only rows that conflicted (duplicates, also within the
+    /// batch) are looked up afterwards.
+    private func acceptBatch(_ batch: [AcceptBatcher.Prepared]) async throws -> [AcceptOutcome] {
+        let inserted = try await serialized("accept deliveries") { db in
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(batch.count * 8)
+            for item in batch {
+                binds += [
+                    .text(item.id), .text(item.delivery.source), .text(item.delivery.externalID), .text(item.delivery.event.buildKey),
+                    .text(item.eventJSON), .text(item.planJSON), .float(item.received), .float(item.received),
+                ]
+            }
+            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, 'queued', ?, ?)", count: batch.count).joined(separator: ", ")
+            return Set(
+                try await db.query(
+                    """
+                    INSERT INTO deliveries (id, source, external_id, build_key, event_json, plan_json, state,
+                        received_at, updated_at)
+                    VALUES \(rows)
+                    ON CONFLICT DO NOTHING
+                    RETURNING id
+                    """, binds
+                ).compactMap { $0.column("id")?.string })
+        }
+        var outcomes: [AcceptOutcome] = []
+        for item in batch {
+            if inserted.contains(item.id) {
+                outcomes.append(.accepted(deliveryID: item.id))
+                continue
+            }
+            let existing = try await serialized("look up an earlier delivery") { db in
+                try await db.query(
                     """
                     SELECT id FROM deliveries WHERE (source = ?1 AND external_id = ?2) OR build_key = ?3
                     ORDER BY (source = ?1 AND external_id = ?2) DESC LIMIT 1
                     """,
-                    [.text(delivery.source), .text(delivery.externalID), .text(delivery.event.buildKey)])
-                guard let existingID = existing.first?.column("id")?.string else {
-                    throw JobStoreError.database(
-                        operation: "accept a delivery", reason: "the insert conflicted but no earlier delivery matches")
-                }
-                return .duplicate(deliveryID: existingID)
+                    [.text(item.delivery.source), .text(item.delivery.externalID), .text(item.delivery.event.buildKey)])
             }
-            _ = try await db.query(
-                "INSERT INTO jobs (delivery_id, kind, state, attempts, run_at) VALUES (?, ?, 'queued', 0, ?)",
-                [.text(id), .text(JobKind.deliver.rawValue), .float(received)])
-            return .accepted(deliveryID: id)
+            guard let existingID = existing.first?.column("id")?.string else {
+                throw JobStoreError.database(
+                    operation: "accept a delivery", reason: "the insert conflicted but no earlier delivery matches")
+            }
+            outcomes.append(.duplicate(deliveryID: existingID))
         }
+        return outcomes
     }
 
     package func setDeliveryState(deliveryID: String, state: DeliveryState, error: String?) async throws {

@@ -65,5 +65,16 @@ enum SQLiteSchema {
         [
             "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until_at REAL NOT NULL)"
         ],
+        // 4: a delivery always comes with its first deliver job, so accepting a batch of webhooks is
+        // one INSERT statement (atomic on its own: no BEGIN/COMMIT round trips on the hot path).
+        [
+            """
+            CREATE TRIGGER deliveries_first_job AFTER INSERT ON deliveries
+            BEGIN
+                INSERT INTO jobs (delivery_id, kind, state, attempts, run_at)
+                VALUES (NEW.id, 'deliver', 'queued', 0, NEW.received_at);
+            END
+            """
+        ],
     ]
 }

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Group commit for `JobStore.accept`: webhooks that arrive while a batch is being written wait
+/// and go into the next batch, one transaction for all of them. Each caller still returns only
+/// after the transaction holding its delivery committed, so a 202 keeps meaning "on disk".
+///
+/// Under no load a batch is one delivery and nothing waits; under load the batch grows with the
+/// time one transaction takes, so the statements and the commit (and its fsync) are shared.
+/// A batch that fails is retried one delivery at a time, so one bad row fails only its own caller.
+actor AcceptBatcher {
+    /// A delivery ready to insert: encoded once, outside the database's critical section.
+    struct Prepared: Sendable {
+        var id: String
+        var delivery: NewDelivery
+        var eventJSON: String
+        var planJSON: String
+        var received: Double
+
+        init(_ delivery: NewDelivery) throws {
+            id = StoredValues.newDeliveryID()
+            self.delivery = delivery
+            eventJSON = try StoredValues.json(delivery.event, "the build event")
+            planJSON = try StoredValues.json(delivery.plan, "the delivery plan")
+            received = StoredValues.seconds(delivery.receivedAt)
+        }
+    }
+
+    /// Inserts a batch in one transaction and returns one outcome per delivery, in order.
+    typealias Write = @Sendable ([Prepared]) async throws -> [AcceptOutcome]
+
+    private let maxBatch: Int
+    private var pending: [(Prepared, CheckedContinuation<AcceptOutcome, any Error>)] = []
+    private var flushing = false
+    /// Sizes of the batches written so far, for tests and the benchmark (bounded to the last 1,000).
+    private(set) var batchSizes: [Int] = []
+
+    /// Deliveries waiting for the next batch (tests wait on it).
+    var waiting: Int { pending.count }
+
+    init(maxBatch: Int = 256) {
+        self.maxBatch = maxBatch
+    }
+
+    /// Queues `delivery` for the next batch and returns its outcome once that batch committed.
+    /// Every caller of one store passes the same `write`; the first of a burst runs the batches.
+    func accept(_ delivery: NewDelivery, write: @escaping Write) async throws -> AcceptOutcome {
+        let prepared = try Prepared(delivery)
+        return try await withCheckedThrowingContinuation { continuation in
+            pending.append((prepared, continuation))
+            if !flushing {
+                flushing = true
+                Task { await self.flush(write) }
+            }
+        }
+    }
+
+    private func flush(_ write: Write) async {
+        while !pending.isEmpty {
+            let batch = Array(pending.prefix(maxBatch))
+            pending.removeFirst(batch.count)
+            batchSizes.append(batch.count)
+            if batchSizes.count > 1000 { batchSizes.removeFirst(batchSizes.count - 1000) }
+            do {
+                let outcomes = try await write(batch.map(\.0))
+                for (index, entry) in batch.enumerated() { entry.1.resume(returning: outcomes[index]) }
+            } catch {
+                guard batch.count > 1 else {
+                    batch[0].1.resume(throwing: error)
+                    continue
+                }
+                for entry in batch {
+                    do {
+                        entry.1.resume(returning: try await write([entry.0])[0])
+                    } catch {
+                        entry.1.resume(throwing: error)
+                    }
+                }
+            }
+        }
+        flushing = false
+    }
+}
