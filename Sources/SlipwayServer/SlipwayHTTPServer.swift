@@ -70,7 +70,8 @@ package enum SlipwayHTTPServer {
         let worker = JobWorker(
             store: runtime.jobStore, handler: MeteredHandler(inner: runtime.processor, metrics: runtime.metrics),
             workerID: options.workerID, concurrency: runtime.config.server.workers, lease: options.workerLease,
-            pollInterval: options.workerPollInterval, logger: runtime.logger)
+            pollInterval: options.workerPollInterval, drainTimeout: .seconds(runtime.config.server.shutdownGraceSeconds),
+            logger: runtime.logger)
         let limiter = FailureLimiter()
         if runtime.access.isPublic {
             runtime.logger.warning("server.dashboard.public is true: anyone who reaches the port can read deliveries and download links")

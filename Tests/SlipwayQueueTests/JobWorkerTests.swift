@@ -61,6 +61,33 @@ struct JobWorkerTests {
         }
     }
 
+    @Test("a drain that outlasts its timeout abandons the job and puts it back in the queue, due at once")
+    func aDrainPastItsTimeoutReleasesTheJob() async throws {
+        try await TestDatabase(.sqlite).with { store in
+            let now = Date()
+            let id = try await store.accept(Fixtures.delivery(receivedAt: now - 10)).acceptedID()
+            let (events, handler) = HangingHandler.make()
+            let worker = JobWorker(
+                store: store, handler: handler, workerID: "test", concurrency: 1, lease: .seconds(600),
+                pollInterval: .milliseconds(20), drainTimeout: .milliseconds(200), logger: testLogger)
+            let group = ServiceGroup(configuration: .init(services: [worker], logger: testLogger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                var iterator = events.makeAsyncIterator()
+                let started = try #require(await iterator.next())
+                #expect(started.deliveryID == id)
+                await group.triggerGracefulShutdown()
+                // The handler never finishes on its own: the worker returning at all is the point.
+                try await tasks.waitForAll()
+            }
+            #expect(await handler.cancelled.value, "the running job was cancelled")
+            // Claimable right away, not after its 10-minute lease.
+            let again = try #require(try await store.claim(workerID: "next-start", lease: .seconds(60), now: Date()))
+            #expect(again.deliveryID == id)
+            #expect(again.attempts == 2)
+        }
+    }
+
     @Test("wake() makes the worker claim a new job without waiting for the poll")
     func wakeClaimsAtOnce() async throws {
         try await TestDatabase(.sqlite).with { store in
@@ -125,6 +152,29 @@ struct ScriptedHandler: JobHandler {
         seen.yield(job)
         await gate?.wait()
         return answer(job.attempts)
+    }
+}
+
+/// A handler whose job runs until cancelled (an upload that would outlast any drain).
+struct HangingHandler: JobHandler {
+    let seen: AsyncStream<ClaimedJob>.Continuation
+    let cancelled: Flag
+
+    actor Flag {
+        var value = false
+        func set() { value = true }
+    }
+
+    static func make() -> (AsyncStream<ClaimedJob>, HangingHandler) {
+        let (stream, continuation) = AsyncStream.makeStream(of: ClaimedJob.self)
+        return (stream, HangingHandler(seen: continuation, cancelled: Flag()))
+    }
+
+    func handle(_ job: ClaimedJob, logger: Logger) async -> JobOutcome {
+        seen.yield(job)
+        while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+        await cancelled.set()
+        return .retry(after: .seconds(30), reason: "cancelled")
     }
 }
 

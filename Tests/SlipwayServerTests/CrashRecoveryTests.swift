@@ -138,3 +138,44 @@ extension CrashRecoveryTests {
         }
     }
 }
+
+extension CrashRecoveryTests {
+    /// SIGTERM with an upload that would outlast the drain: after `shutdown_grace_seconds` the
+    /// server abandons it and exits; the next start resumes the resumable session and uploads once.
+    @Test func aDrainLongerThanTheGraceAbandonsTheUploadAndTheNextStartFinishesIt() async throws {
+        try await TestWorld.with(resumableChunks: true, serverExtra: TestWorld.defaultAccess + "\n  shutdown_grace_seconds: 1") { world in
+            let apk = TestWorld.fakeAPK(size: 4 * 262_144, seed: 13)
+            let runID = await world.addRun(apk: apk)
+            await world.play.enqueue(.pass, .pass, .delay(.seconds(60)))
+            let port = try await SlipwayProcess.freePort()
+            let log = world.folder.appendingPathComponent("slipway.log")
+            let arguments = ["--config", world.configPath, "--log-level", "info"]
+            let first = try await SlipwayProcess(arguments: arguments, environment: world.environment, port: port, logFile: log)
+            let server = "http://127.0.0.1:\(port)"
+            let reply = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: runID, pr: 14))
+            let id = try #require(reply.json["delivery_id"] as? String)
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(30))
+            // Until chunk 2 (which hangs) is on its way.
+            while clock.now < deadline {
+                let stores = try await world.getJSON("\(server)/api/deliveries/\(id)").json["stores"] as? [[String: Any]] ?? []
+                if stores.first?["state"] as? String == "running", await world.play.requests.count >= 2 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await Task.sleep(for: .milliseconds(200))
+
+            #expect(try await first.terminate(within: .seconds(20)), "the drain is bounded: the process exits")
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            #expect(text.contains("abandoning the running jobs"), "the log says why")
+            #expect(await world.play.uploads(of: TestWorld.packageName).isEmpty)
+
+            let second = try await SlipwayProcess(arguments: arguments, environment: world.environment, port: port, logFile: log)
+            defer { second.terminate() }
+            let delivery = try await world.waitForDelivery(server, id: id)
+            #expect(delivery["state"] as? String == "done")
+            let uploads = await world.play.uploads(of: TestWorld.packageName)
+            #expect(uploads.count == 1)
+            #expect(uploads.first?.sha256 == TestWorld.sha256Hex(apk))
+        }
+    }
+}

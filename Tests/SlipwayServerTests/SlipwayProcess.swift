@@ -67,6 +67,15 @@ final class SlipwayProcess: Sendable {
 
     var isRunning: Bool { process.isRunning }
 
+    /// SIGTERM without blocking a thread; true once the process exited within `timeout`.
+    func terminate(within timeout: Duration) async throws -> Bool {
+        Foundation.kill(process.processIdentifier, SIGTERM)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while process.isRunning && clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        return !process.isRunning
+    }
+
     /// A port free right now on loopback (bound once and released).
     static func freePort() async throws -> Int {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -6,7 +6,7 @@ package enum ConfigKeys {
     package static let server = [
         "host", "port", "public_url", "database", "data_dir", "max_webhook_bytes", "workers", "templates", "access",
         "dashboard", "admin_listen", "outbound", "trusted_proxies", "polling",
-        "reconcile",
+        "reconcile", "shutdown_grace_seconds",
     ]
     package static let polling = ["first_delay_seconds", "max_delay_seconds", "max_rounds"]
     package static let reconcile = ["interval_seconds", "lookback_hours", "grace_seconds"]

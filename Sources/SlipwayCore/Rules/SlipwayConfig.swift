@@ -40,6 +40,8 @@ package struct ServerSettings: Sendable, Equatable {
     package var maxWebhookBytes: Int = 25 * 1024 * 1024
     /// Deliveries processed at once by this replica.
     package var workers: Int = 2
+    /// How long SIGTERM waits for running deliveries before abandoning them (resumed on the next start).
+    package var shutdownGraceSeconds: Int = 60
     /// Folder of Mustache templates overriding the built-in ones.
     package var templatesDirectory: String?
     /// Who may see the dashboard, API and metrics.

@@ -5,9 +5,12 @@ import ServiceLifecycle
 /// Claims due jobs and runs them through a `JobHandler`, up to `concurrency` at a time.
 ///
 /// A `Service`: put it in the ServiceGroup next to the HTTP server. On graceful shutdown
-/// (SIGTERM) it stops claiming and waits for the running jobs to finish (drain); give the
-/// group a `gracefulShutdownTimeout` if a job may hang. On cancellation the running jobs are
-/// cancelled; their leases run out and another worker (or the next start) claims them again.
+/// (SIGTERM) it stops claiming and waits for the running jobs to finish (drain) — for at most
+/// `drainTimeout`: then the running jobs are cancelled and put back in the queue due at once
+/// (their leases released), so the process exits and the next start (or another replica) resumes
+/// them; what a job saved as it went (a resumable upload session, a store already done) is kept.
+/// On cancellation the running jobs are cancelled; their leases run out and another worker (or
+/// the next start) claims them again.
 ///
 /// While a job runs, its lease is extended every `lease / 3`. Each claim is held under its own
 /// holder name (`workerID/N`), so a job that this same worker lost and claimed again cannot be
@@ -20,6 +23,8 @@ package struct JobWorker: Service {
         case finished
         /// Stop claiming and drain.
         case shutdown
+        /// The drain took longer than `drainTimeout`: cancel what still runs.
+        case abandon
     }
 
     private let store: any JobStore
@@ -28,6 +33,7 @@ package struct JobWorker: Service {
     private let concurrency: Int
     private let lease: Duration
     private let pollInterval: Duration
+    private let drainTimeout: Duration?
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let signals: AsyncStream<Signal>
@@ -40,11 +46,13 @@ package struct JobWorker: Service {
     ///     another worker after this long, so keep it well above a heartbeat's round trip.
     ///   - pollInterval: How often to look for due jobs when nobody calls `wake()` (retries and
     ///     scheduled polls become due on their own).
+    ///   - drainTimeout: How long a graceful shutdown waits for running jobs (nil: as long as they take).
     ///   - now: The clock for claims and retry times; tests inject one.
     package init(
         store: any JobStore, handler: any JobHandler, workerID: String, concurrency: Int, lease: Duration,
-        pollInterval: Duration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+        pollInterval: Duration, drainTimeout: Duration? = nil, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.drainTimeout = drainTimeout
         self.store = store
         self.handler = handler
         self.workerID = workerID
@@ -101,8 +109,21 @@ package struct JobWorker: Service {
                     case .shutdown:
                         if !draining {
                             logger.info("job worker draining", metadata: ["running": "\(running)"])
+                            if let drainTimeout, running > 0 {
+                                group.addTask {
+                                    try? await Task.sleep(for: drainTimeout)
+                                    signal.yield(.abandon)
+                                }
+                            }
                         }
                         draining = true
+                    case .abandon:
+                        if running > 0 {
+                            logger.warning(
+                                "drain took longer than server.shutdown_grace_seconds: abandoning the running jobs; the next start resumes them",
+                                metadata: ["running": "\(running)"])
+                            group.cancelAll()
+                        }
                     }
                     if draining && running == 0 { break }
                 }
@@ -144,11 +165,20 @@ package struct JobWorker: Service {
                 await self.keepLease(job, holder: holder, logger: jobLogger)
                 return nil
             }
-            let first = await group.next() ?? nil
+            var first = await group.next() ?? nil
             group.cancelAll()
+            // Abandoned at shutdown: the lease keeper stops at once; wait for what the handler says.
+            if first == nil && Task.isCancelled { first = await group.next() ?? nil }
             return first
         }
-        guard let outcome else { return }
+        guard let outcome else {
+            if Task.isCancelled { await releaseAbandoned(job, holder: holder, outcome: .retry(after: .zero, reason: "abandoned"), logger: logger) }
+            return
+        }
+        if Task.isCancelled {
+            await releaseAbandoned(job, holder: holder, outcome: outcome, logger: logger)
+            return
+        }
 
         do {
             switch outcome {
@@ -169,6 +199,28 @@ package struct JobWorker: Service {
             logger.error(
                 "could not record the job's outcome; it runs again once its lease expires",
                 metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A job cancelled by an abandoned drain goes back in the queue due now (unless it completed
+    /// anyway), instead of waiting for its lease to run out. Written outside the cancelled task, so
+    /// the database call is not cancelled with it.
+    private func releaseAbandoned(_ job: ClaimedJob, holder: String, outcome: JobOutcome, logger: Logger) async {
+        let store = self.store
+        let now = self.now()
+        let result = await Task {
+            if case .completed = outcome {
+                try await store.complete(jobID: job.id, workerID: holder)
+            } else {
+                try await store.retry(
+                    jobID: job.id, workerID: holder, error: "abandoned at shutdown (server.shutdown_grace_seconds); resumed on the next start",
+                    runAt: now)
+            }
+        }.result
+        if case .failure(let error) = result {
+            logger.warning("could not release an abandoned job; it runs again once its lease expires", metadata: ["error": "\(error)"])
+        } else {
+            logger.notice("abandoned job released for the next start")
         }
     }
 
