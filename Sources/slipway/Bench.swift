@@ -22,6 +22,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Resumable chunk size in MiB (a multiple of 0.25).")
     var chunkMib: Int = 8
 
+    @Option(help: "Play stores (packages on the fake) uploaded to at once, from the one file.")
+    var stores: Int = 1
+
     func run() async throws {
         var logger = Logger(label: "slipway.bench")
         logger.logLevel = .critical
@@ -47,25 +50,37 @@ struct Bench: AsyncParsableCommand {
         let account = try FakeServiceAccount()
         let play = FakeGooglePlay()
         await play.register(account)
-        await play.addPackage("com.slipway.bench")
+        let packages = (1...max(1, stores)).map { "com.slipway.bench\($0)" }
+        for package in packages { await play.addPackage(package) }
         let chunk = chunkMib
         let size = sizeMib
         try await play.run { base in
             let key = try account.writeKeyFile(tokenURI: base + "/token", to: folder.appendingPathComponent("key.json"))
+            let event = BuildEvent(
+                provider: .generic, repository: "bench/app", branch: "main", sha: "0", trigger: .push,
+                conclusion: .success, buildID: "bench", artifactSource: .localFile(file.path))
+            let uploaded = artifact!
+            let quiet = logger
             for (label, threshold) in [("one request", Int64(size) * 1_048_576 + 1), ("resumable, \(chunk) MiB chunks", 0)] {
-                let settings = GooglePlaySettings(
-                    packageName: "com.slipway.bench", serviceAccount: .file(key.path), apiURL: base,
-                    resumableThresholdBytes: threshold, chunkBytes: chunk * 1_048_576)
-                let uploader = try StoreUploaders.make(
-                    StoreDefinition(name: "play", line: 1, settings: .googlePlay(settings)), environment: [:],
-                    baseDirectory: folder, httpClient: client, logger: logger)
-                let event = BuildEvent(
-                    provider: .generic, repository: "bench/app", branch: "main", sha: "0", trigger: .push,
-                    conclusion: .success, buildID: "bench", artifactSource: .localFile(file.path))
-                let time = try await clock.measure {
-                    _ = try await uploader.deliver(artifact!, for: event, logger: logger)
+                let uploaders = try packages.map { package in
+                    let settings = GooglePlaySettings(
+                        packageName: package, serviceAccount: .file(key.path), apiURL: base,
+                        resumableThresholdBytes: threshold, chunkBytes: chunk * 1_048_576)
+                    return try StoreUploaders.make(
+                        StoreDefinition(name: "play", line: 1, settings: .googlePlay(settings)), environment: [:],
+                        baseDirectory: folder, httpClient: client, logger: logger)
                 }
-                print(String(format: "Play upload (%@): %.0f MiB/s (%@)", label, bytes / 1_048_576 / Self.seconds(time), "\(time)"))
+                let time = try await clock.measure {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for uploader in uploaders {
+                            group.addTask { _ = try await uploader.deliver(uploaded, for: event, logger: quiet) }
+                        }
+                        try await group.waitForAll()
+                    }
+                }
+                print(String(
+                    format: "Play upload (%@) to %d store(s) at once: %.0f MiB/s per store (%@), peak RSS so far %@", label,
+                    uploaders.count, bytes / 1_048_576 / Self.seconds(time), "\(time)", Self.peakRSS()))
             }
         }
         print("peak RSS of the whole process (client and fake server together): \(Self.peakRSS())")
