@@ -1,6 +1,6 @@
 /// What Slipway will do for one build: which artifact goes to which store, and where results are
 /// reported. Made by the router from the rules, stored with the job, and carried out by the worker.
-package struct DeliveryPlan: Codable, Sendable, Equatable {
+package struct DeliveryPlan: Codable, Sendable, Hashable {
     package var matchedRules: [String]
     package var uploads: [PlannedUpload]
     package var notifications: [String]

@@ -85,7 +85,8 @@ package actor SQLiteJobStore: JobStore {
 
     // MARK: - Deliveries
 
-    package func accept(_ delivery: NewDelivery) async throws -> AcceptOutcome {
+    /// Nonisolated: a webhook goes straight to the batcher, without a hop through this actor.
+    package nonisolated func accept(_ delivery: NewDelivery) async throws -> AcceptOutcome {
         try await batcher.accept(delivery) { batch in try await self.acceptBatch(batch) }
     }
 

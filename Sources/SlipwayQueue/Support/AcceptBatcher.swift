@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayCore
 
 /// Group commit for `JobStore.accept`: webhooks that arrive while a batch is being written wait
 /// and go into the next batch, one transaction for all of them. Each caller still returns only
@@ -16,11 +17,11 @@ actor AcceptBatcher {
         var planJSON: String
         var received: Double
 
-        init(_ delivery: NewDelivery) throws {
+        init(_ delivery: NewDelivery, planJSON: String) throws {
             id = StoredValues.newDeliveryID()
             self.delivery = delivery
             eventJSON = try StoredValues.json(delivery.event, "the build event")
-            planJSON = try StoredValues.json(delivery.plan, "the delivery plan")
+            self.planJSON = planJSON
             received = StoredValues.seconds(delivery.receivedAt)
         }
     }
@@ -31,6 +32,8 @@ actor AcceptBatcher {
     private let maxBatch: Int
     private var pending: [(Prepared, CheckedContinuation<AcceptOutcome, any Error>)] = []
     private var flushing = false
+    /// Plans repeat (one per set of matching rules): each is encoded once.
+    private var encodedPlans: [DeliveryPlan: String] = [:]
     /// Sizes of the batches written so far, for tests and the benchmark (bounded to the last 1,000).
     private(set) var batchSizes: [Int] = []
 
@@ -44,7 +47,7 @@ actor AcceptBatcher {
     /// Queues `delivery` for the next batch and returns its outcome once that batch committed.
     /// Every caller of one store passes the same `write`; the first of a burst runs the batches.
     func accept(_ delivery: NewDelivery, write: @escaping Write) async throws -> AcceptOutcome {
-        let prepared = try Prepared(delivery)
+        let prepared = try Prepared(delivery, planJSON: try encoded(delivery.plan))
         return try await withCheckedThrowingContinuation { continuation in
             pending.append((prepared, continuation))
             if !flushing {
@@ -52,6 +55,14 @@ actor AcceptBatcher {
                 Task { await self.flush(write) }
             }
         }
+    }
+
+    private func encoded(_ plan: DeliveryPlan) throws -> String {
+        if let known = encodedPlans[plan] { return known }
+        let text = try StoredValues.json(plan, "the delivery plan")
+        if encodedPlans.count >= 256 { encodedPlans.removeAll() }
+        encodedPlans[plan] = text
+        return text
     }
 
     private func flush(_ write: Write) async {
