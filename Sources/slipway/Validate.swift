@@ -23,7 +23,7 @@ struct Validate: AsyncParsableCommand {
             throw ExitCode(1)
         }
         var problems: [String] = []
-        for warning in Self.accessWarnings(config) { printError(warning) }
+        for warning in Self.accessWarnings(config) + Self.reconcileWarnings(config) { printError(warning) }
         // The built-in templates, and the overrides of the folder the server would use (broken ones are errors here).
         let folder = locateTemplatesDirectory(explicit: config.server.templatesDirectory, configDirectory: config.baseDirectory)
         do {
@@ -84,6 +84,19 @@ struct Validate: AsyncParsableCommand {
                     + "each request's Host header; set public_url to the address registered in the OAuth app")
         }
         return warnings
+    }
+
+    /// Rules reconciliation cannot cover: it lists builds per repository, so a rule without
+    /// `repo:` can only be reconciled through a GitHub App's installation.
+    static func reconcileWarnings(_ config: SlipwayConfig) -> [String] {
+        guard config.server.reconcile.isEnabled else { return [] }
+        let appCoversAll = config.sources.github?.app?.installationID != nil
+        let listed = config.sources.github != nil || config.sources.gitlab != nil
+        guard listed, !appCoversAll else { return [] }
+        return config.rules.filter { $0.repositories.include.isEmpty }.map { rule in
+            "\(config.file):\(rule.line): warning: rule \"\(rule.name)\" has no repo:, so reconciliation cannot tell where to look "
+                + "for builds whose webhook was missed; name the repositories (repo: [acme/*]) or set sources.github.app.installation_id"
+        }
     }
 
     private func secretProblems(_ config: SlipwayConfig) -> [String] {

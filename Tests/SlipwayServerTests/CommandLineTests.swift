@@ -93,6 +93,18 @@ struct CommandLineTests {
 
         let quiet = try slipway(["validate", Self.example])
         #expect(!quiet.errors.contains("warning: server.dashboard") && !quiet.errors.contains("no server.access credential"))
+        #expect(!quiet.errors.contains("reconciliation cannot tell"))
+
+        // A rule for every repository: reconciliation cannot list "everything" with a token.
+        let anyRepository = try exampleVariant { text in
+            var lines = text.components(separatedBy: "\n")
+            if let index = lines.firstIndex(where: { $0.contains("repo: example/android-app") }) { lines.remove(at: index) }
+            return lines.joined(separator: "\n")
+        }
+        defer { try? FileManager.default.removeItem(at: anyRepository) }
+        let unreconciled = try slipway(["validate", anyRepository.path])
+        #expect(unreconciled.status == 0)
+        #expect(unreconciled.errors.contains("has no repo:, so reconciliation cannot tell where to look"), "\(unreconciled.errors)")
     }
 
     @Test func validateCheckSecretsNamesEveryUnreadableReferenceWithoutItsValue() throws {
