@@ -76,6 +76,18 @@ struct ReconcileTests {
                 #expect(page.text.contains("Received via reconcile"))
                 #expect(page.text.contains("no webhook was received"))
 
+                // Counted when the pass ends, which may be a moment after its delivery finished.
+                var metrics = ""
+                for _ in 0..<50 {
+                    metrics = try await world.sendText("\(server)/metrics").text
+                    if metrics.contains("slipway_reconciled_builds_total") { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(
+                    metrics.contains(#"slipway_reconciled_builds_total{outcome="enqueued",source="github"} 1"#)
+                        || metrics.contains(#"slipway_reconciled_builds_total{source="github",outcome="enqueued"} 1"#),
+                    "each reconciled build counts as a missed webhook: \(metrics.split(separator: "\n").filter { $0.contains("reconciled") })")
+
                 let late = try await world.postGitHub(server, body: run.webhookBody)
                 #expect(late.status == 200)
                 #expect(late.json["status"] as? String == "duplicate")
