@@ -91,7 +91,7 @@ struct WebhookToPlayTests {
             try await world.withServer { server in
                 let malformed = try await world.postGitHub(server, body: Data(#"{"action":"completed"}"#.utf8))
                 #expect(malformed.status == 400)
-                #expect((malformed.json["error"] as? String)?.contains("missing field workflow_run") == true)
+                #expect((malformed.json["error"] as? String)?.contains("missing field workflow_run") == true, "\(malformed.json)")
 
                 let big = Data(repeating: UInt8(ascii: " "), count: 5000)
                 let tooLarge = try await world.postGitHub(server, body: big)

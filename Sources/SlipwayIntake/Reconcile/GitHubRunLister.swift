@@ -80,6 +80,7 @@ package actor GitHubRunLister: BuildLister {
     package func finishedBuilds(in repository: String, since: Date, etag: String?) async throws(ListingError) -> BuildListing {
         struct Page: Decodable {
             var workflowRuns: [GitHubWorkflowRunAdapter.WorkflowRun]
+            enum CodingKeys: String, CodingKey { case workflowRuns = "workflow_runs" }
         }
         let created = Self.timestamp(since)
         var url: String? = "\(apiURL)/repos/\(repository)/actions/runs?status=completed&per_page=100&created=%3E%3D\(created)"
@@ -104,7 +105,7 @@ package actor GitHubRunLister: BuildLister {
             }
             let decoded: Page
             do {
-                decoded = try JSONDecoder.gitHub.decode(Page.self, from: answer.body)
+                decoded = try JSONDecoder.plain.decode(Page.self, from: answer.body)
             } catch {
                 throw .unexpectedAnswer(step: step)
             }

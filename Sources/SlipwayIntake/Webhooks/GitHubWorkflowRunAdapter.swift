@@ -57,7 +57,7 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
         }
         let payload: Payload
         do {
-            payload = try JSONDecoder.gitHub.decode(Payload.self, from: request.body)
+            payload = try JSONDecoder.plain.decode(Payload.self, from: request.body)
         } catch {
             throw .malformed("workflow_run body is not the JSON GitHub sends: \(Self.describe(error))")
         }
@@ -125,10 +125,19 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
         }
     }
 
+    // The payload types spell their keys out, and are decoded with `JSONDecoder.plain`: converting
+    // every key from snake_case was a measurable part of each webhook's cost (docs/benchmarks.md).
     struct Payload: Decodable {
         var action: String
         var workflowRun: WorkflowRun
         var repository: Repository
+
+        /// In the order of the fields: the first missing one is the one an error names.
+        enum CodingKeys: String, CodingKey {
+            case action
+            case workflowRun = "workflow_run"
+            case repository
+        }
     }
 
     struct WorkflowRun: Decodable {
@@ -147,6 +156,16 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
         var updatedAt: Date?
         /// The run's repository (in listings; the webhook has it beside the run).
         var repository: Repository?
+
+        enum CodingKeys: String, CodingKey {
+            case id, event
+            case headBranch = "head_branch", headSha = "head_sha"
+            case conclusion
+            case runAttempt = "run_attempt", htmlUrl = "html_url", pullRequests = "pull_requests", headCommit = "head_commit"
+            case status
+            case updatedAt = "updated_at"
+            case repository
+        }
     }
 
     struct PullRequest: Decodable {
@@ -166,10 +185,23 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
     struct Repository: Decodable {
         var id: Int64?
         var fullName: String
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case fullName = "full_name"
+        }
     }
 }
 
 extension JSONDecoder {
+    /// Keys as the types spell them, ISO 8601 dates. A new decoder each time: a shared one would
+    /// make concurrent webhooks take turns on its options lock.
+    static var plain: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
     /// snake_case keys, ISO 8601 dates (what GitHub and most CI APIs send).
     static var gitHub: JSONDecoder {
         let decoder = JSONDecoder()

@@ -6,9 +6,11 @@ import SlipwayCore
 ///
 /// Dates are unix seconds as a `Double`; domain types are JSON text.
 enum StoredValues {
+    /// Keys are not sorted: nothing compares stored JSON as text, and sorting was a visible part of
+    /// accepting a webhook. An encoder per call: a shared one serialises callers on its options lock.
     static func json(_ value: some Encodable, _ what: String) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes]
         do {
             return String(decoding: try encoder.encode(value), as: UTF8.self)
         } catch {
