@@ -27,13 +27,7 @@ struct CrashRecoveryTests {
             let id = try #require(reply.json["delivery_id"] as? String)
 
             // Wait until the store upload is under way, then crash.
-            let clock = ContinuousClock()
-            let deadline = clock.now.advanced(by: .seconds(30))
-            while clock.now < deadline {
-                let stores = try await world.getJSON("\(server)/api/deliveries/\(id)").json["stores"] as? [[String: Any]] ?? []
-                if stores.first?["state"] as? String == "running", await world.play.requests.count >= 2 { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await Self.waitUntilPlayIsUploading(world, server, id)
             first.kill()
             #expect(await world.play.uploads(of: TestWorld.packageName).isEmpty, "the crash came before Play finished")
 
@@ -52,6 +46,17 @@ struct CrashRecoveryTests {
 }
 
 extension CrashRecoveryTests {
+    /// Until the delivery's Play upload runs and Play has seen at least two requests (30 s at most).
+    static func waitUntilPlayIsUploading(_ world: TestWorld, _ server: String, _ id: String) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(30))
+        while clock.now < deadline {
+            let stores = try await world.getJSON("\(server)/api/deliveries/\(id)").json["stores"] as? [[String: Any]] ?? []
+            if stores.first?["state"] as? String == "running", await world.play.requests.count >= 2 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     @Test func aKillAfterOneStoreFinishedNeverUploadsToThatStoreAgain() async throws {
         try await TestWorld.with(twoStores: true) { world in
             let runID = await world.addRun(apk: TestWorld.fakeAPK(seed: 12))
@@ -154,14 +159,8 @@ extension CrashRecoveryTests {
             let server = "http://127.0.0.1:\(port)"
             let reply = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: runID, pr: 14))
             let id = try #require(reply.json["delivery_id"] as? String)
-            let clock = ContinuousClock()
-            let deadline = clock.now.advanced(by: .seconds(30))
             // Until chunk 2 (which hangs) is on its way.
-            while clock.now < deadline {
-                let stores = try await world.getJSON("\(server)/api/deliveries/\(id)").json["stores"] as? [[String: Any]] ?? []
-                if stores.first?["state"] as? String == "running", await world.play.requests.count >= 2 { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await Self.waitUntilPlayIsUploading(world, server, id)
             try await Task.sleep(for: .milliseconds(200))
 
             #expect(try await first.terminate(within: .seconds(20)), "the drain is bounded: the process exits")
