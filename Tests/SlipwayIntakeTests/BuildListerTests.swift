@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import _CryptoExtras
 import SlipwayFakes
 import SlipwayHTTP
 import Testing
@@ -128,6 +129,39 @@ struct BuildListerTests {
             let anyRepository = await lister.repositories(matching: [GlobFilter()])
             #expect(anyRepository.names.isEmpty)
             #expect(anyRepository.notes.first?.contains("(repo: owner/*)") == true, "a token cannot list every repository: said so")
+        }
+    }
+
+    static let appKey = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
+
+    @Test func anAppListsItsInstallationsRepositoriesAndARepositoryItIsNotOnIsNotFound() async throws {
+        let github = FakeGitHub(token: "static-unused", login: "slipway-test[bot]")
+        await github.enableApp(FakeGitHubApp(id: 12345, publicKey: Self.appKey.publicKey, slug: "slipway-test", installationID: 777))
+        for name in ["acme/app", "acme/web"] { await github.addRepository(name) }
+        await github.uninstallApp(from: "acme/web")
+        await github.record(
+            FakeWorkflowRun(id: 701, repository: "acme/app", createdAt: now.addingTimeInterval(-900), updatedAt: now.addingTimeInterval(-600)))
+        let client = OutboundHTTP.makeSharedClient()
+        do {
+            try await github.run { api in
+                let app = GitHubAppInstallations(appID: 12345, privateKey: Self.appKey, apiURL: api, http: OutboundHTTP(client: client))
+                let lister = GitHubRunLister(apiURL: api, credentials: app, http: OutboundHTTP(client: client))
+                let expansion = await lister.repositories(matching: [GlobFilter(include: [try Glob("acme/*")])])
+                #expect(expansion.names == ["acme/app"], "what the installation covers (/orgs/acme/installation, /installation/repositories)")
+                let listing = try await lister.finishedBuilds(in: "acme/app", since: now.addingTimeInterval(-3600), etag: nil)
+                #expect(listing.builds.map(\.draft.buildID) == ["701"])
+                let error = await Self.listingError { () async throws(ListingError) in
+                    _ = try await lister.finishedBuilds(in: "acme/web", since: now.addingTimeInterval(-3600), etag: nil)
+                }
+                guard case .notFound = error else {
+                    Issue.record("a repository the App is not installed on is not found, not an error: \(String(describing: error))")
+                    return
+                }
+            }
+            try await client.shutdown()
+        } catch {
+            try? await client.shutdown()
+            throw error
         }
     }
 

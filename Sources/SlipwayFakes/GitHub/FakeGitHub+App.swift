@@ -36,6 +36,11 @@ extension FakeGitHub {
         appTokenFaults += statuses
     }
 
+    /// The app's installation does not cover `repository`: its installation lookup answers 404.
+    package func uninstallApp(from repository: String) {
+        uninstalledRepositories.insert(repository)
+    }
+
     /// Makes every installation token issued so far expire now (as an hour passing would).
     package func expireInstallationTokens() {
         for key in installationTokens.keys { installationTokens[key] = .distantPast }
@@ -54,7 +59,10 @@ extension FakeGitHub {
         router.get("/repos/:owner/:repo/installation") { request, context in
             let repository = Self.repository(context)
             return await self.withApp(request) { app in
-                Self.json(.ok, ["id": app.installationID, "app_id": app.id, "account": ["login": repository.split(separator: "/").first.map(String.init) ?? ""]])
+                if await self.uninstalledRepositories.contains(repository) {
+                    return Self.json(.notFound, ["message": "Not Found", "documentation_url": "https://docs.github.com/rest/apps/apps"])
+                }
+                return Self.json(.ok, ["id": app.installationID, "app_id": app.id, "account": ["login": repository.split(separator: "/").first.map(String.init) ?? ""]])
             }
         }
         for path in ["/orgs/:owner/installation", "/users/:owner/installation"] {

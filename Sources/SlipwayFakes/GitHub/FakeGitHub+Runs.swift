@@ -103,7 +103,9 @@ extension FakeGitHub {
     private func listRepositories(owner: String?, request: Request, installation: Bool) -> Response {
         let page = request.uri.queryParameters.get("page", as: Int.self) ?? 1
         let perPage = min(request.uri.queryParameters.get("per_page", as: Int.self) ?? 30, 100)
+        // An installation lists only the repositories it covers.
         let all = knownRepositories.sorted().filter { owner == nil || $0.hasPrefix(owner! + "/") }
+            .filter { !installation || !uninstalledRepositories.contains($0) }
         if owner != nil && all.isEmpty {
             return Self.json(.notFound, ["message": "Not Found"])
         }

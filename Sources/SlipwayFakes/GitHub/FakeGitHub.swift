@@ -36,6 +36,8 @@ package actor FakeGitHub {
     /// Runs as listed by `GET /repos/{o}/{r}/actions/runs` (see `FakeGitHub+Runs`).
     var workflowRuns: [FakeWorkflowRun] = []
     var knownRepositories: Set<String> = []
+    /// Repositories the app's installation does not cover (`uninstallApp(from:)`).
+    var uninstalledRepositories: Set<String> = []
     /// Run listings answered with a body, and with 304 Not Modified.
     package internal(set) var runListingsServed = 0
     package internal(set) var runListingsNotModified = 0

@@ -147,6 +147,9 @@ package actor GitHubRunLister: BuildLister {
                 case .repository(let name): authorization = try await credentials.authorization(repository: name)
                 case .owner(let owner): authorization = try await credentials.authorization(owner: owner)
                 }
+            } catch .http(let step, 404, _, _) {
+                // The App is not installed there: to reconciliation, a repository GitHub does not show us.
+                throw .notFound(step: step)
             } catch {
                 throw .credentials(error.description)
             }
