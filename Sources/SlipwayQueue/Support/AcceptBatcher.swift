@@ -17,10 +17,10 @@ actor AcceptBatcher {
         var planJSON: String
         var received: Double
 
-        init(_ delivery: NewDelivery, planJSON: String) throws {
+        init(_ delivery: NewDelivery, eventJSON: String, planJSON: String) {
             id = StoredValues.newDeliveryID()
             self.delivery = delivery
-            eventJSON = try StoredValues.json(delivery.event, "the build event")
+            self.eventJSON = eventJSON
             self.planJSON = planJSON
             received = StoredValues.seconds(delivery.receivedAt)
         }
@@ -34,8 +34,6 @@ actor AcceptBatcher {
     private var flushing = false
     /// Plans repeat (one per set of matching rules): each is encoded once.
     private var encodedPlans: [DeliveryPlan: String] = [:]
-    /// Sizes of the batches written so far, for tests and the benchmark (bounded to the last 1,000).
-    private(set) var batchSizes: [Int] = []
 
     /// Deliveries waiting for the next batch (tests wait on it).
     var waiting: Int { pending.count }
@@ -46,8 +44,15 @@ actor AcceptBatcher {
 
     /// Queues `delivery` for the next batch and returns its outcome once that batch committed.
     /// Every caller of one store passes the same `write`; the first of a burst runs the batches.
-    func accept(_ delivery: NewDelivery, write: @escaping Write) async throws -> AcceptOutcome {
-        let prepared = try Prepared(delivery, planJSON: try encoded(delivery.plan))
+    /// Nonisolated so the event is encoded in the caller's task, in parallel with other webhooks,
+    /// not one after another on this actor.
+    nonisolated func accept(_ delivery: NewDelivery, write: @escaping Write) async throws -> AcceptOutcome {
+        let eventJSON = try StoredValues.json(delivery.event, "the build event")
+        return try await enqueue(delivery, eventJSON: eventJSON, write: write)
+    }
+
+    private func enqueue(_ delivery: NewDelivery, eventJSON: String, write: @escaping Write) async throws -> AcceptOutcome {
+        let prepared = Prepared(delivery, eventJSON: eventJSON, planJSON: try encoded(delivery.plan))
         return try await withCheckedThrowingContinuation { continuation in
             pending.append((prepared, continuation))
             if !flushing {
@@ -69,8 +74,6 @@ actor AcceptBatcher {
         while !pending.isEmpty {
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)
-            batchSizes.append(batch.count)
-            if batchSizes.count > 1000 { batchSizes.removeFirst(batchSizes.count - 1000) }
             do {
                 let outcomes = try await write(batch.map(\.0))
                 for (index, entry) in batch.enumerated() { entry.1.resume(returning: outcomes[index]) }
