@@ -58,7 +58,7 @@ package struct BitriseBuildLister: BuildLister {
         var next: String?
         let step = "list the successful builds of app \(app)"
         for page in 1...maxPages {
-            let cursor = next.map { "&next=\($0)" } ?? ""
+            let cursor = next.map { "&next=\(ListingHTTP.queryValue($0))" } ?? ""
             let answer = try await get("/apps/\(app)/builds?status=1&after=\(Int(since.timeIntervalSince1970))&limit=50\(cursor)", step: step)
             listing.exhaustedUntil = answer.exhaustedUntil ?? listing.exhaustedUntil
             let decoded = try ListingHTTP.decode(Page.self, answer, step: step)

@@ -49,7 +49,7 @@ package struct BuildkiteBuildLister: BuildLister {
         var listing = BuildListing()
         let step = "list the passed builds of \(organization)"
         var url: String? = "\(access.apiURL)/organizations/\(organization)/builds?state=passed&per_page=100&finished_from="
-            + GitHubRunLister.timestamp(since).replacingOccurrences(of: ":", with: "%3A")
+            + ListingHTTP.queryTimestamp(since)
         var page = 0
         while let next = url {
             page += 1
@@ -66,8 +66,7 @@ package struct BuildkiteBuildLister: BuildLister {
                         draft: event, finishedAt: item.finishedAt ?? http.now(),
                         deliverable: item.build.state == "passed" && item.build.blocked != true))
             }
-            url = listing.exhaustedUntil == nil ? ListingHTTP.nextLink(answer.header("link")) : nil
-            if let link = url, Origin(link) != Origin(access.apiURL) { url = nil }
+            url = listing.exhaustedUntil == nil ? ListingHTTP.nextLink(answer.header("link"), sameOriginAs: access.apiURL) : nil
         }
         return listing
     }

@@ -36,7 +36,7 @@ package struct CircleCIWorkflowLister: BuildLister {
         var token: String?
         let step = "list the pipelines of \(project)"
         pages: for page in 1...maxPages {
-            let answer = try await get("/project/\(project)/pipeline" + (token.map { "?page-token=\($0)" } ?? ""), step: step)
+            let answer = try await get("/project/\(project)/pipeline" + (token.map { "?page-token=\(ListingHTTP.queryValue($0))" } ?? ""), step: step)
             listing.exhaustedUntil = answer.exhaustedUntil ?? listing.exhaustedUntil
             let decoded = try ListingHTTP.decode(Pipelines.self, answer, step: step)
             for pipeline in decoded.items {

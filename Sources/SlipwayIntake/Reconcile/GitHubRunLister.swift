@@ -72,7 +72,7 @@ package actor GitHubRunLister: BuildLister {
                 throw .unexpectedAnswer(step: step)
             }
             names += repos.map(\.fullName)
-            if repos.count < 100 || ListingHTTP.nextLink(answer.header("link")) == nil { break }
+            if repos.count < 100 || ListingHTTP.nextLink(answer.header("link"), sameOriginAs: apiURL) == nil { break }
         }
         return names
     }
@@ -82,8 +82,8 @@ package actor GitHubRunLister: BuildLister {
             var workflowRuns: [GitHubWorkflowRunAdapter.WorkflowRun]
             enum CodingKeys: String, CodingKey { case workflowRuns = "workflow_runs" }
         }
-        let created = Self.timestamp(since)
-        var url: String? = "\(apiURL)/repos/\(repository)/actions/runs?status=completed&per_page=100&created=%3E%3D\(created)"
+        var url: String? =
+            "\(apiURL)/repos/\(repository)/actions/runs?status=completed&per_page=100&created=%3E%3D\(ListingHTTP.queryTimestamp(since))"
         var listing = BuildListing()
         var page = 0
         while let next = url {
@@ -116,9 +116,7 @@ package actor GitHubRunLister: BuildLister {
                         draft: GitHubWorkflowRunAdapter.event(run: run, repository: repo),
                         finishedAt: run.updatedAt ?? http.now()))
             }
-            url = listing.exhaustedUntil == nil ? ListingHTTP.nextLink(answer.header("link")) : nil
-            // The token goes with the next page: only to the API's own origin.
-            if let link = url, Origin(link) != Origin(apiURL) { url = nil }
+            url = listing.exhaustedUntil == nil ? ListingHTTP.nextLink(answer.header("link"), sameOriginAs: apiURL) : nil
         }
         return listing
     }
@@ -173,12 +171,5 @@ package actor GitHubRunLister: BuildLister {
         case 403: "the token needs read access to Actions (fine-grained: \"Actions: read\"; App: the actions permission)"
         default: nil
         }
-    }
-
-    /// `2026-12-01T10:00:00Z`, as the `created` filter takes it.
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }

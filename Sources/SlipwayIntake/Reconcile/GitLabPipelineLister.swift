@@ -49,7 +49,7 @@ package actor GitLabPipelineLister: BuildLister {
             let found = try decode([GitLabPipelineAdapter.Project].self, answer, step: "list the projects of group \(group)")
             for project in found { projects[project.pathWithNamespace] = project }
             names += found.map(\.pathWithNamespace)
-            page = answer.header("x-next-page").flatMap { $0.isEmpty ? nil : $0 }
+            page = Self.nextPage(answer)
         }
         expansions[group] = (http.now(), names)
         return names
@@ -86,7 +86,7 @@ package actor GitLabPipelineLister: BuildLister {
                 break
             }
             let answer = try await get(
-                "/projects/\(project.id)/pipelines?status=success&updated_after=\(Self.timestamp(since))"
+                "/projects/\(project.id)/pipelines?status=success&updated_after=\(ListingHTTP.queryTimestamp(since))"
                     + "&order_by=updated_at&sort=desc&per_page=100&page=\(current)", step: step)
             if let until = answer.exhaustedUntil { listing.exhaustedUntil = until }
             for pipeline in try decode([Listed].self, answer, step: step) {
@@ -99,7 +99,7 @@ package actor GitLabPipelineLister: BuildLister {
                         draft: draft, finishedAt: pipeline.updatedAt.flatMap(GitLabPipelineAdapter.date) ?? http.now(),
                         deliverable: pipeline.status == "success"))
             }
-            page = listing.exhaustedUntil == nil ? answer.header("x-next-page").flatMap { $0.isEmpty ? nil : $0 } : nil
+            page = listing.exhaustedUntil == nil ? Self.nextPage(answer) : nil
         }
         return listing
     }
@@ -143,6 +143,11 @@ package actor GitLabPipelineLister: BuildLister {
             commit: commit.map { .init(message: $0.message, timestamp: $0.committedDate) }, jobs: successful)
     }
 
+    /// GitLab's `X-Next-Page` (empty on the last page), taken only as a page number.
+    static func nextPage(_ answer: ListingHTTP.Answer) -> String? {
+        answer.header("x-next-page").flatMap(Int.init).map(String.init)
+    }
+
     /// `refs/merge-requests/12/head` → 12.
     static func mergeRequestIID(_ ref: String?) -> Int? {
         guard let ref, ref.hasPrefix("refs/merge-requests/") else { return nil }
@@ -162,9 +167,5 @@ package actor GitLabPipelineLister: BuildLister {
     /// A project or group path as one URL segment (`group%2Fapp`).
     static func escaped(_ path: String) -> String {
         path.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? path
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        GitHubRunLister.timestamp(date).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: "+", with: "%2B")
     }
 }

@@ -99,8 +99,26 @@ struct ListingHTTP: Sendable {
         return (object["message"] as? String) ?? (object["error"] as? String)
     }
 
-    /// The `rel="next"` URL of a `Link` header.
-    static func nextLink(_ header: String?) -> String? {
+    /// A cursor a CI handed back (a page token, a slug), percent-encoded so it stays one query value.
+    static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? text
+    }
+
+    /// `2026-12-01T10:00:00Z` as a query value (`:` and `+` percent-encoded), for the CIs' date filters.
+    static func queryTimestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: "+", with: "%2B")
+    }
+
+    /// The `rel="next"` URL of a `Link` header, when it is on the origin of `base` (the API's
+    /// credentials go with the next page, so a link elsewhere ends the listing).
+    static func nextLink(_ header: String?, sameOriginAs base: String) -> String? {
+        guard let link = link(header), Origin(link) == Origin(base) else { return nil }
+        return link
+    }
+
+    private static func link(_ header: String?) -> String? {
         guard let header else { return nil }
         for part in header.split(separator: ",") {
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
