@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SlipwayCore
 
 /// The flags that describe a build (`--repo`, `--branch`, `--tag`, `--event`, `--pr`), shared by
@@ -38,11 +39,18 @@ struct BuildSelection: ParsableArguments {
 }
 
 /// Loads and validates a config file, or prints its problems as FILE:LINE: message and exits 1.
-func loadConfigOrExit(_ path: String) throws -> SlipwayConfig {
+/// With `database` (a `--database` option) or `SLIPWAY_DATABASE_URL` set, that job store is used
+/// instead of `server.database` (the option wins).
+func loadConfigOrExit(_ path: String, database: String? = nil) throws -> SlipwayConfig {
+    var config: SlipwayConfig
     do {
-        return try ConfigLoader.load(path: path)
+        config = try ConfigLoader.load(path: path)
     } catch {
         printError(error.description)
         throw ExitCode(1)
     }
+    if let override = database ?? ProcessInfo.processInfo.environment["SLIPWAY_DATABASE_URL"] {
+        config.server.database = override
+    }
+    return config
 }

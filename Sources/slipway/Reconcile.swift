@@ -26,13 +26,7 @@ struct Reconcile: AsyncParsableCommand {
     var logLevel: String = "warning"
 
     func run() async throws {
-        var loaded: SlipwayConfig
-        do {
-            loaded = try ConfigLoader.load(path: config)
-        } catch {
-            printError(error.description)
-            throw ExitCode(1)
-        }
+        let loaded = try loadConfigOrExit(config, database: database)
         var start: Date?
         if let since {
             guard let seconds = Self.seconds(since) else {
@@ -40,9 +34,6 @@ struct Reconcile: AsyncParsableCommand {
                 throw ExitCode(64)
             }
             start = Date().addingTimeInterval(-seconds)
-        }
-        if let database = database ?? ProcessInfo.processInfo.environment["SLIPWAY_DATABASE_URL"] {
-            loaded.server.database = database
         }
         let logger = makeLogger(level: logLevel)
         let report: ReconcileReport

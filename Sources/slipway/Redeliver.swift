@@ -24,14 +24,7 @@ struct Redeliver: AsyncParsableCommand {
     var deliveryID: String
 
     func run() async throws {
-        let loaded: SlipwayConfig
-        do {
-            loaded = try ConfigLoader.load(path: config)
-        } catch {
-            printError(error.description)
-            throw ExitCode(1)
-        }
-        let url = database ?? ProcessInfo.processInfo.environment["SLIPWAY_DATABASE_URL"] ?? loaded.server.database
+        let url = try loadConfigOrExit(config, database: database).server.database
         var logger = Logger(label: "slipway.redeliver")
         logger.logLevel = .warning
         let store = try await JobStores.open(databaseURL: url, logger: logger)

@@ -29,22 +29,11 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(level: logLevel)
-        var loaded: SlipwayConfig
-        do {
-            loaded = try ConfigLoader.load(path: config)
-        } catch {
-            printError(error.description)
-            throw ExitCode(1)
-        }
-        if let database { loaded.server.database = database }
-        if let fromEnvironment = ProcessInfo.processInfo.environment["SLIPWAY_DATABASE_URL"], database == nil {
-            loaded.server.database = fromEnvironment
-        }
+        let effective = try loadConfigOrExit(config, database: database)
         var options = SlipwayRuntime.Options()
         options.workerLease = .seconds(max(leaseSeconds, 2))
         let host = self.host
         let port = self.port
-        let effective = loaded
         do {
             try await SlipwayRuntime.withRuntime(
                 config: effective, environment: ProcessInfo.processInfo.environment, options: options, logger: logger
