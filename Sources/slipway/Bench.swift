@@ -113,8 +113,5 @@ struct Bench: AsyncParsableCommand {
         return String(format: "%.0f MiB", kilobytes / 1024)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { duration.timeInterval }
 }

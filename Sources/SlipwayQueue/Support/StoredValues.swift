@@ -30,10 +30,7 @@ enum StoredValues {
 
     static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 
-    static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { duration.timeInterval }
 
     /// `dlv_` and 32 random hex digits: unguessable, so dashboard links do not enumerate deliveries.
     static func newDeliveryID() -> String {

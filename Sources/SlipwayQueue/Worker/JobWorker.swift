@@ -171,14 +171,11 @@ package struct JobWorker: Service {
             if first == nil && Task.isCancelled { first = await group.next() ?? nil }
             return first
         }
-        guard let outcome else {
-            if Task.isCancelled { await releaseAbandoned(job, holder: holder, outcome: .retry(after: .zero, reason: "abandoned"), logger: logger) }
-            return
-        }
         if Task.isCancelled {
             await releaseAbandoned(job, holder: holder, outcome: outcome, logger: logger)
             return
         }
+        guard let outcome else { return }
 
         do {
             switch outcome {
@@ -205,7 +202,7 @@ package struct JobWorker: Service {
     /// A job cancelled by an abandoned drain goes back in the queue due now (unless it completed
     /// anyway), instead of waiting for its lease to run out. Written outside the cancelled task, so
     /// the database call is not cancelled with it.
-    private func releaseAbandoned(_ job: ClaimedJob, holder: String, outcome: JobOutcome, logger: Logger) async {
+    private func releaseAbandoned(_ job: ClaimedJob, holder: String, outcome: JobOutcome?, logger: Logger) async {
         let store = self.store
         let now = self.now()
         let result = await Task {

@@ -249,10 +249,7 @@ package struct DeliveryProcessor: JobHandler {
         try await jobStore.setDeliveryState(deliveryID: deliveryID, state: state, error: summary)
     }
 
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        let (seconds, attoseconds) = duration.components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
+    private static func seconds(_ duration: Duration) -> TimeInterval { duration.timeInterval }
 
     /// Fills in what a CI's webhook leaves out (Bitrise sends no commit SHA) from its API.
     private func completed(_ event: BuildEvent) async throws -> BuildEvent {

@@ -36,14 +36,15 @@ package struct ReconcileLoop: Service {
     }
 
     package func run() async throws {
-        try? await Task.sleep(for: firstDelay)
+        var wait = firstDelay
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await runOnce()
             do {
-                try await gracefulShutdown(sleeping: interval)
+                try await gracefulShutdown(sleeping: wait)
             } catch {
                 return
             }
+            await runOnce()
+            wait = interval
         }
     }
 
@@ -53,18 +54,17 @@ package struct ReconcileLoop: Service {
         }
     }
 
+    /// Takes or renews the `reconcile` lease for one interval from now; true while this replica holds it.
+    private func takeLease() async throws -> Bool {
+        try await jobStore.tryLease(Self.leaseName, holder: holder, until: Date().addingTimeInterval(interval.timeInterval), now: Date())
+    }
+
     /// One pass if this replica holds (or gets) the lease. Returns the report, or nil when another replica holds it.
     @discardableResult
     package func runOnce() async -> ReconcileReport? {
-        let seconds = TimeInterval(interval.components.seconds) + TimeInterval(interval.components.attoseconds) / 1e18
-        let store = jobStore
-        let holder = self.holder
-        let renew: @Sendable () async -> Void = {
-            _ = try? await store.tryLease(Self.leaseName, holder: holder, until: Date().addingTimeInterval(seconds), now: Date())
-        }
+        let renew: @Sendable () async -> Void = { _ = try? await self.takeLease() }
         do {
-            guard try await jobStore.tryLease(Self.leaseName, holder: holder, until: Date().addingTimeInterval(seconds), now: Date())
-            else {
+            guard try await takeLease() else {
                 logger.debug("another replica holds the reconcile lease; skipping this interval")
                 return nil
             }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import SlipwayCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -80,10 +81,7 @@ package struct RetryPolicy: Sendable {
         return .seconds(seconds)
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+    private static func seconds(_ duration: Duration) -> Double { duration.timeInterval }
 }
 
 extension RetryPolicy {
