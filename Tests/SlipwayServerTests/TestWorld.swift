@@ -76,7 +76,7 @@ struct TestWorld: Sendable {
 
     /// - Parameter githubApp: authenticate to GitHub as an App (JWT → installation tokens), not with a token.
     static func with<T: Sendable>(
-        twoStores: Bool = false, resumableChunks: Bool = false, database: String? = nil,
+        twoStores: Bool = false, resumableChunks: Bool = false, playMediaOnly: Bool = false, database: String? = nil,
         serverExtra: String = TestWorld.defaultAccess, githubApp: Bool = false, body: (TestWorld) async throws -> T
     ) async throws -> T {
         let github = githubApp ? FakeGitHub(token: "static-token-not-used", login: appBotLogin) : FakeGitHub(token: gitHubToken)
@@ -126,7 +126,7 @@ struct TestWorld: Sendable {
                             type: google-play
                             package_name: \(packageName)
                             service_account: file:play.json
-                            api_url: \(playURL)\(resumableChunks ? "\n    resumable_threshold_bytes: 262144\n    chunk_bytes: 262144" : "")
+                            api_url: \(playURL)\(resumableChunks ? "\n    resumable_threshold_bytes: 262144\n    chunk_bytes: 262144" : "")\(playMediaOnly ? "\n    resumable_threshold_bytes: 1073741824" : "")
                           applivery:
                             type: applivery
                             app_token: ${APPLIVERY_APP_TOKEN}
@@ -287,9 +287,14 @@ struct TestWorld: Sendable {
     }
 
     /// POSTs a generic hook signed the Standard Webhooks way at `timestamp`.
-    func postGeneric(_ server: String, artifactURL: String, id: String = UUID().uuidString, timestamp: Date = Date(), runID: String = "g-1") async throws -> (status: Int, json: [String: Any]) {
+    /// - Parameter sha256: sent as `artifact_sha256`.
+    func postGeneric(
+        _ server: String, artifactURL: String, id: String = UUID().uuidString, timestamp: Date = Date(), runID: String = "g-1",
+        sha256: String? = nil
+    ) async throws -> (status: Int, json: [String: Any]) {
+        let digest = sha256.map { #","artifact_sha256":"\#($0)""# } ?? ""
         let body = Data(
-            #"{"type":"build.finished","data":{"repository":"\#(Self.repository)","branch":"main","sha":"aaaabbbbccccddddeeeeffff0000111122223333","run_id":"\#(runID)","artifact_url":"\#(artifactURL)"}}"#.utf8)
+            #"{"type":"build.finished","data":{"repository":"\#(Self.repository)","branch":"main","sha":"aaaabbbbccccddddeeeeffff0000111122223333","run_id":"\#(runID)","artifact_url":"\#(artifactURL)"\#(digest)}}"#.utf8)
         let ts = Int64(timestamp.timeIntervalSince1970)
         var request = HTTPClientRequest(url: server + "/webhooks/generic")
         request.method = .POST

@@ -38,12 +38,15 @@ package struct BuildEvent: Codable, Sendable, Equatable {
     package var artifactSource: ArtifactSource
     package var commitMessage: String?
     package var commitTimestamp: Date?
+    /// The artifact's sha256 as the sender declared it (lowercase hex; the generic hook's
+    /// `artifact_sha256`): a download that differs is never delivered.
+    package var artifactSHA256: String?
 
     package init(
         provider: Provider, repository: String, branch: String?, tag: String? = nil, sha: String,
         trigger: Trigger, pullRequest: Int? = nil, conclusion: Conclusion, buildID: String, attempt: Int = 1,
         buildURL: String? = nil, artifactSource: ArtifactSource, commitMessage: String? = nil,
-        commitTimestamp: Date? = nil
+        commitTimestamp: Date? = nil, artifactSHA256: String? = nil
     ) {
         self.provider = provider
         self.repository = repository
@@ -59,6 +62,7 @@ package struct BuildEvent: Codable, Sendable, Equatable {
         self.artifactSource = artifactSource
         self.commitMessage = commitMessage
         self.commitTimestamp = commitTimestamp
+        self.artifactSHA256 = artifactSHA256
     }
 
     /// Identifies this build across re-deliveries of its webhook, so one build is never delivered twice.

@@ -39,6 +39,10 @@ package actor FakeApplivery {
     private var tokensExpiringEarly = 0
     private var tokenLifetime: TimeInterval = 3600
     private var requireWorkspaceToken = false
+    private var stalled: [CheckedContinuation<Void, Never>] = []
+    private var stallsReleased = false
+    /// Upload requests held by `.stall` so far.
+    package private(set) var stalledUploads = 0
 
     /// Builds uploaded, in order.
     package private(set) var uploads: [FakeAppliveryUpload] = []
@@ -120,8 +124,22 @@ package actor FakeApplivery {
 
     // MARK: Handlers
 
+    /// Lets every upload held by `.stall` (and any later one) read its body.
+    package func releaseStalledUploads() {
+        stallsReleased = true
+        for continuation in stalled { continuation.resume() }
+        stalled = []
+    }
+
+    private func stall() async {
+        stalledUploads += 1
+        if stallsReleased { return }
+        await withCheckedContinuation { stalled.append($0) }
+    }
+
     nonisolated func handleUpload(_ request: Request) async throws -> Response {
         let fault = await nextFault(.upload)
+        if fault == .stall { await stall() }
         if case .status(let status, let code, let message) = fault {
             return try await drain(request, then: faultResponse(status, code: code, message: message), .upload)
         }

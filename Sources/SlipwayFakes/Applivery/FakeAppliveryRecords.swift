@@ -37,4 +37,7 @@ package enum FakeAppliveryFault: Sendable, Equatable {
     /// Answer this status; with `code`, an Applivery error body, else a plain-text one (what a
     /// proxy in front of the API sends for 502/503). The request body is drained first.
     case status(Int, code: Int? = nil, message: String? = nil)
+    /// Leave the request body unread until `releaseStalledUploads()`, then handle normally: a store
+    /// that takes its bytes slowly.
+    case stall
 }

@@ -14,7 +14,49 @@ package actor FakeArtifactHost {
     /// Every request's path and headers (lowercased names), in order: what a redirect carried along.
     package private(set) var requests: [(path: String, headers: [String: String])] = []
 
+    /// Paths whose answer stops after a number of bytes until `release(path:failing:)`.
+    private var holds: [String: Hold] = [:]
+
+    private struct Hold {
+        var after: Int
+        var reached = false
+        /// nil until released; then whether the rest is sent (false) or the connection dropped (true).
+        var failing: Bool?
+        var waiting: [CheckedContinuation<Bool, Never>] = []
+    }
+
     package init() {}
+
+    /// Serves `path` with its full `Content-Length`, but only its first `after` bytes until
+    /// `release(path:failing:)`: a download still arriving, which then completes or breaks off.
+    package func hold(path: String, after: Int) {
+        holds[path] = Hold(after: after)
+    }
+
+    /// True once a download of the held `path` has sent its first part and waits.
+    package func holdReached(_ path: String) -> Bool {
+        holds[path]?.reached ?? false
+    }
+
+    /// Sends the rest of the held `path`, or with `failing` drops the connection instead.
+    package func release(path: String, failing: Bool = false) {
+        guard var hold = holds[path] else { return }
+        hold.failing = failing
+        for continuation in hold.waiting { continuation.resume(returning: failing) }
+        hold.waiting = []
+        holds[path] = hold
+    }
+
+    /// Called by a held answer once its first part is written: waits for the release.
+    private func waitAtHold(_ path: String) async -> Bool {
+        guard var hold = holds[path] else { return false }
+        hold.reached = true
+        holds[path] = hold
+        if let failing = hold.failing { return failing }
+        return await withCheckedContinuation { continuation in
+            holds[path]?.waiting.append(continuation)
+        }
+    }
 
     /// - Parameter fileName: sent as `Content-Disposition: attachment; filename="…"` (URLs like `/latest`).
     package func add(path: String, data: Data, fileName: String? = nil) {
@@ -55,6 +97,18 @@ package actor FakeArtifactHost {
             return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "no such artifact")))
         }
         downloads[path, default: 0] += 1
+        if let hold = holds[path] {
+            let first = ByteBuffer(bytes: data.prefix(hold.after))
+            let rest = ByteBuffer(bytes: data.dropFirst(hold.after))
+            return Response(
+                status: .ok, headers: [.contentType: "application/vnd.android.package-archive"],
+                body: ResponseBody(contentLength: data.count) { writer in
+                    try await writer.write(first)
+                    if await self.waitAtHold(path) { throw FakeConnectionReset() }
+                    try await writer.write(rest)
+                    try await writer.finish(nil)
+                })
+        }
         var response = Response(
             status: .ok, headers: [.contentType: "application/vnd.android.package-archive"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))

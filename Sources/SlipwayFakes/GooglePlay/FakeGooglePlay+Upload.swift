@@ -74,6 +74,7 @@ extension FakeGooglePlay {
             for try await buffer in request.body {
                 bodyBytes += Int64(buffer.readableBytes)
                 buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                await mediaBytesArrived(Int64(buffer.readableBytes))
             }
             if let declared = request.headers[.contentLength].flatMap(Int64.init), declared != bodyBytes {
                 return await finish(FakeGoogleResponses.apiError(400, message: "Content-Length does not match the body."))

@@ -90,6 +90,13 @@ package actor FakeGooglePlay {
 
     // MARK: Inspection
 
+    /// Media upload bytes read so far, counting requests still in progress and ones that broke off.
+    package private(set) var mediaBytesStreamed: Int64 = 0
+
+    func mediaBytesArrived(_ count: Int64) {
+        mediaBytesStreamed += count
+    }
+
     /// Body bytes read from all upload requests together (chunks sent twice count twice).
     package var uploadBodyBytesReceived: Int64 { requests.reduce(0) { $0 + $1.bodyBytes } }
 

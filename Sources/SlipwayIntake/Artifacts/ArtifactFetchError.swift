@@ -16,6 +16,8 @@ package enum ArtifactFetchError: Error, CustomStringConvertible, Equatable {
     /// A URL whose name is no `.apk`/`.aab`, answered without a `Content-Disposition` file name, for a
     /// rule without `artifact_kind`: nothing says what the file is.
     case untyped(url: String)
+    /// The downloaded file's sha256 is not the one the webhook declared (`artifact_sha256`).
+    case checksumMismatch(name: String, expected: String, actual: String)
     /// The guard refused the URL (a private address, an https → http redirect, too many redirects).
     case refused(step: String, reason: String)
 
@@ -40,6 +42,10 @@ package enum ArtifactFetchError: Error, CustomStringConvertible, Equatable {
                 + "has no Content-Disposition file name; set artifact_kind: apk (or aab) on the rule"
         case .refused(let step, let reason):
             "\(step): \(reason)"
+        case .checksumMismatch(let name, let expected, let actual):
+            "\(name) downloaded with sha256 \(actual), but the webhook declared \(expected) (artifact_sha256); no store "
+                + "received the whole file. The download will be retried; if it keeps differing, check that the hook "
+                + "sends the digest of the file at artifact_url"
         }
     }
 
@@ -47,7 +53,7 @@ package enum ArtifactFetchError: Error, CustomStringConvertible, Equatable {
     package var isRetryable: Bool {
         switch self {
         case .http(_, let status, _, _): status == 408 || status == 429 || status >= 500
-        case .transport: true
+        case .transport, .checksumMismatch: true
         default: false
         }
     }

@@ -66,7 +66,7 @@ extension ArtifactFetcher {
     /// Lists the build's artifacts (`GET …/builds/{slug}/artifacts`, paged), takes the first whose
     /// title the rule selects, asks for its `expiring_download_url` (valid 10 minutes, so it is
     /// requested right before downloading) and streams that pre-signed URL to disk without the token.
-    func fetchBitriseBuild(app: String, slug: String, selector: ArtifactSelector, into directory: URL)
+    func fetchBitriseBuild(app: String, slug: String, selector: ArtifactSelector, into directory: URL, arrival: ArtifactArrival?)
         async throws(ArtifactFetchError) -> Artifact
     {
         let access = try bitriseAccess()
@@ -116,7 +116,8 @@ extension ArtifactFetcher {
         let target = directory.appendingPathComponent(Self.safeFileName(item.title))
         let (size, sha256) = try await download(
             url, to: target, step: "download Bitrise artifact \(item.title) from \(Self.redacted(url))", authorized: false,
-            hint: { $0 == 403 ? "the 10-minute download link expired; the job will ask for a new one" : nil })
+            hint: { $0 == 403 ? "the 10-minute download link expired; the job will ask for a new one" : nil },
+            announcing: arrival.map { Announcement(arrival: $0, name: item.title, kind: kind) })
         return Artifact(path: target.path, name: item.title, kind: kind, size: size, sha256: sha256)
     }
 

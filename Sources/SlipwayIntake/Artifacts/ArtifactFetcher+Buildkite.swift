@@ -20,7 +20,8 @@ extension ArtifactFetcher {
     /// URL valid about 60 seconds (the client follows it at once). The download route is built from
     /// the API URL rather than taken from the listing, so a token never goes to a host it names.
     func fetchBuildkiteBuild(
-        organization: String, pipeline: String, number: Int, selector: ArtifactSelector, into directory: URL
+        organization: String, pipeline: String, number: Int, selector: ArtifactSelector, into directory: URL,
+        arrival: ArtifactArrival?
     ) async throws(ArtifactFetchError) -> Artifact {
         guard let access = ci.buildkite else {
             throw .unreadable("the build is from Buildkite, but sources.buildkite (with a token) is not configured")
@@ -60,7 +61,8 @@ extension ArtifactFetcher {
         let target = directory.appendingPathComponent(Self.safeFileName(item.path))
         let (size, sha256) = try await download(
             "\(base)/jobs/\(item.jobId)/artifacts/\(item.id)/download", to: target,
-            step: "download Buildkite artifact \(item.path)", authorized: true, headers: headers, hint: Self.buildkiteHint)
+            step: "download Buildkite artifact \(item.path)", authorized: true, headers: headers, hint: Self.buildkiteHint,
+            announcing: arrival.map { Announcement(arrival: $0, name: item.path, kind: kind) })
         return Artifact(path: target.path, name: item.path, kind: kind, size: size, sha256: sha256)
     }
 

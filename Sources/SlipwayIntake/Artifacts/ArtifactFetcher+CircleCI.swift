@@ -21,7 +21,9 @@ extension ArtifactFetcher {
     /// Lists the workflow's jobs (`GET /workflow/{id}/job`), then each job's artifacts
     /// (`GET /project/{slug}/{job_number}/artifacts`), named `JOB/PATH`; a pattern whose first segment
     /// is literal names the job, so only that job is listed. The first match is downloaded.
-    func fetchCircleCIWorkflow(projectSlug: String, workflowID: String, selector: ArtifactSelector, into directory: URL)
+    func fetchCircleCIWorkflow(
+        projectSlug: String, workflowID: String, selector: ArtifactSelector, into directory: URL, arrival: ArtifactArrival?
+    )
         async throws(ArtifactFetchError) -> Artifact
     {
         guard let access = ci.circleci else {
@@ -88,7 +90,7 @@ extension ArtifactFetcher {
             let target = directory.appendingPathComponent(Self.safeFileName(item.path))
             let (size, sha256) = try await download(
                 item.url, to: target, step: "download CircleCI artifact \(name)", authorized: true, headers: headers,
-                hint: Self.circleCIHint)
+                hint: Self.circleCIHint, announcing: arrival.map { Announcement(arrival: $0, name: name, kind: kind) })
             return Artifact(path: target.path, name: name, kind: kind, size: size, sha256: sha256)
         }
         throw .noMatch(pattern: selector.description, available: seen)

@@ -4,7 +4,8 @@ import SlipwayCore
 
 /// Direct URLs (the generic hook's `artifact_url`, `slipway deliver --artifact URL`) and local files.
 extension ArtifactFetcher {
-    func fetchURL(_ text: String, selector: ArtifactSelector, into directory: URL) async throws(ArtifactFetchError)
+    func fetchURL(_ text: String, selector: ArtifactSelector, into directory: URL, arrival: ArtifactArrival?)
+        async throws(ArtifactFetchError)
         -> Artifact
     {
         guard let url = URL(string: text), let host = url.host?.lowercased() else {
@@ -21,7 +22,8 @@ extension ArtifactFetcher {
         guard let kind = ArtifactKind(fileName: name) else { throw .unreadable("\(name) is not an .apk or .aab") }
         let target = directory.appendingPathComponent(Self.safeFileName(name))
         let (size, sha256) = try await download(
-            text, to: target, step: "download \(Self.redacted(text))", authorized: false, restrictHosts: true)
+            text, to: target, step: "download \(Self.redacted(text))", authorized: false, restrictHosts: true,
+            announcing: arrival.map { Announcement(arrival: $0, name: name, kind: kind) })
         return Artifact(path: target.path, name: name, kind: kind, size: size, sha256: sha256)
     }
 

@@ -61,25 +61,45 @@ package struct ArtifactFetcher: Sendable {
         }
     }
 
+    /// Fetches the artifact `selector` picks from `source` into `directory`.
+    ///
+    /// - Parameters:
+    ///   - expectedSHA256: the digest the webhook declared (`artifact_sha256`); a download that does
+    ///     not match fails with `.checksumMismatch`.
+    ///   - arrival: told when stores may read the file while it downloads (direct downloads with a
+    ///     `Content-Length`; zips must be extracted first). The caller completes or fails it.
     package func fetch(
-        _ source: ArtifactSource, selecting selector: ArtifactSelector, into directory: URL
+        _ source: ArtifactSource, selecting selector: ArtifactSelector, into directory: URL,
+        expectedSHA256: String? = nil, arrival: ArtifactArrival? = nil
+    ) async throws(ArtifactFetchError) -> Artifact {
+        let artifact = try await fetchUnchecked(source, selecting: selector, into: directory, arrival: arrival)
+        if let expected = expectedSHA256?.lowercased(), expected != artifact.sha256 {
+            throw .checksumMismatch(name: artifact.name, expected: expected, actual: artifact.sha256)
+        }
+        return artifact
+    }
+
+    private func fetchUnchecked(
+        _ source: ArtifactSource, selecting selector: ArtifactSelector, into directory: URL, arrival: ArtifactArrival?
     ) async throws(ArtifactFetchError) -> Artifact {
         switch source {
         case .githubRun(let repository, let runID):
             return try await fetchGitHubRun(repository: repository, runID: runID, selector: selector, into: directory)
         case .url(let url):
-            return try await fetchURL(url, selector: selector, into: directory)
+            return try await fetchURL(url, selector: selector, into: directory, arrival: arrival)
         case .localFile(let path):
             return try hashLocalFile(path, selector: selector)
         case .gitlabPipeline(let project, let pipelineID, let jobs):
             return try await fetchGitLabPipeline(project: project, pipelineID: pipelineID, jobs: jobs, selector: selector, into: directory)
         case .bitriseBuild(let app, let slug):
-            return try await fetchBitriseBuild(app: app, slug: slug, selector: selector, into: directory)
+            return try await fetchBitriseBuild(app: app, slug: slug, selector: selector, into: directory, arrival: arrival)
         case .buildkiteBuild(let organization, let pipeline, let number):
             return try await fetchBuildkiteBuild(
-                organization: organization, pipeline: pipeline, number: number, selector: selector, into: directory)
+                organization: organization, pipeline: pipeline, number: number, selector: selector, into: directory,
+                arrival: arrival)
         case .circleciWorkflow(let projectSlug, let workflowID):
-            return try await fetchCircleCIWorkflow(projectSlug: projectSlug, workflowID: workflowID, selector: selector, into: directory)
+            return try await fetchCircleCIWorkflow(
+                projectSlug: projectSlug, workflowID: workflowID, selector: selector, into: directory, arrival: arrival)
         }
     }
 
@@ -273,19 +293,32 @@ package struct ArtifactFetcher: Sendable {
     /// Redirects are followed by `OutboundHTTP` (at most 5 hops): credentials go only to the origin
     /// they were issued for, and every hop to another origin is checked against the private-network
     /// rule. With `restrictHosts`, every hop's host must also be in `allowedHosts`.
+    ///
+    /// With `announcing`, stores may read the file while it arrives: once the answer's
+    /// `Content-Length` is known, the arrival is told the file's path and length, then how much of it
+    /// is on disk. (Without a length the stores wait for the whole file, as media uploads must
+    /// announce theirs.) The caller completes or fails the arrival: it knows when the file is checked.
     func download(
         _ url: String, to target: URL, step: String, authorized: Bool, headers: [(String, String)] = [],
-        hint: (@Sendable (Int) -> String?)? = nil, restrictHosts: Bool = false
+        hint: (@Sendable (Int) -> String?)? = nil, restrictHosts: Bool = false, announcing: Announcement? = nil
     ) async throws(ArtifactFetchError) -> (Int64, String) {
         let (size, sha256, _) = try await downloadNamed(
-            url, to: target, step: step, authorized: authorized, headers: headers, hint: hint, restrictHosts: restrictHosts)
+            url, to: target, step: step, authorized: authorized, headers: headers, hint: hint, restrictHosts: restrictHosts,
+            announcing: announcing)
         return (size, sha256)
+    }
+
+    /// Who to tell that a download may be read while it arrives, and what the file will be.
+    struct Announcement: Sendable {
+        var arrival: ArtifactArrival
+        var name: String
+        var kind: ArtifactKind
     }
 
     /// `download`, also returning the file name the answer's `Content-Disposition` suggests.
     func downloadNamed(
         _ url: String, to target: URL, step: String, authorized: Bool, headers: [(String, String)] = [],
-        hint: (@Sendable (Int) -> String?)? = nil, restrictHosts: Bool = false
+        hint: (@Sendable (Int) -> String?)? = nil, restrictHosts: Bool = false, announcing: Announcement? = nil
     ) async throws(ArtifactFetchError) -> (Int64, String, String?) {
         let allowed = self
         do {
@@ -303,16 +336,36 @@ package struct ArtifactFetcher: Sendable {
                 }
                 let body = response.body
                 let suggested = Self.suggestedFileName(response.headers.first(name: "content-disposition"))
+                let length = response.headers.first(name: "content-length").flatMap { Int64($0) }
+                let announced = length.flatMap { length in announcing.map { ($0, length) } }
+                // Readers open the file by its path while it is written, so when stores read it as it
+                // arrives it is created in place, not written elsewhere and renamed when closed.
                 let (size, sha256) = try await FileSystem.shared.withFileHandle(
-                    forWritingAt: FilePath(target.path), options: .newFile(replaceExisting: true)
+                    forWritingAt: FilePath(target.path),
+                    options: OpenOptions.Write(existingFile: .truncate, newFile: .init(transactionalCreation: announced == nil))
                 ) { handle in
-                    try await handle.withBufferedWriter(capacity: .mebibytes(1)) { writer in
+                    if let (announcement, length) = announced {
+                        await announcement.arrival.began(
+                            Artifact(path: target.path, name: announcement.name, kind: announcement.kind, size: length, sha256: ""))
+                    }
+                    return try await handle.withBufferedWriter(capacity: .mebibytes(1)) { writer in
                         var hasher = SHA256()
                         var size: Int64 = 0
+                        var reported: Int64 = 0
                         for try await buffer in body {
                             buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
                             size += Int64(buffer.readableBytes)
                             _ = try await writer.write(contentsOf: buffer)
+                            if let (announcement, _) = announced, size - Int64(writer.bufferedBytes) > reported {
+                                reported = size - Int64(writer.bufferedBytes)
+                                await announcement.arrival.wrote(upTo: reported)
+                            }
+                        }
+                        try await writer.flush()
+                        if let (announcement, _) = announced { await announcement.arrival.wrote(upTo: size) }
+                        if let length, size != length {
+                            throw ArtifactFetchError.transport(
+                                step: step, reason: "the download ended after \(size) of the \(length) bytes its Content-Length announced")
                         }
                         return (size, Self.hex(hasher.finalize()))
                     }

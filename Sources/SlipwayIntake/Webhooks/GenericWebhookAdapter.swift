@@ -10,7 +10,7 @@ package import SlipwayCore
 /// {"type": "build.finished",
 ///  "data": {"repository": "acme/app", "branch": "main", "sha": "…", "event": "push", "pr": 12,
 ///           "status": "success", "run_id": "123", "run_url": "https://ci/…", "artifact_url": "https://ci/…/app.apk",
-///           "commit_message": "…", "commit_timestamp": "2026-11-22T10:00:00Z"}}
+///           "artifact_sha256": "…64 hex…", "commit_message": "…", "commit_timestamp": "2026-11-22T10:00:00Z"}}
 /// ```
 package struct GenericWebhookAdapter: WebhookAdapter {
     package let secret: Secret
@@ -53,6 +53,10 @@ package struct GenericWebhookAdapter: WebhookAdapter {
         if !allowedArtifactHosts.isEmpty && !allowedArtifactHosts.contains(host) {
             throw .malformed("data.artifact_url host \(host) is not in sources.generic.allowed_artifact_hosts")
         }
+        let digest = data.artifactSha256?.lowercased()
+        if let digest, digest.count != 64 || !digest.allSatisfy(\.isHexDigit) {
+            throw .malformed("data.artifact_sha256 must be 64 hex digits (sha256sum's output), not \"\(digest.prefix(80))\"")
+        }
         let trigger: BuildEvent.Trigger
         if let name = data.event {
             guard let parsed = BuildEvent.Trigger(rawValue: name) else {
@@ -72,7 +76,7 @@ package struct GenericWebhookAdapter: WebhookAdapter {
             provider: .generic, repository: data.repository, branch: data.branch, tag: data.tag, sha: data.sha,
             trigger: trigger, pullRequest: data.pr, conclusion: conclusion, buildID: data.runId ?? deliveryID,
             attempt: data.runAttempt ?? 1, buildURL: data.runUrl, artifactSource: .url(data.artifactUrl),
-            commitMessage: data.commitMessage, commitTimestamp: data.commitTimestamp)
+            commitMessage: data.commitMessage, commitTimestamp: data.commitTimestamp, artifactSHA256: digest)
         return .build(deliveryID: deliveryID, event: event)
     }
 
@@ -93,6 +97,7 @@ package struct GenericWebhookAdapter: WebhookAdapter {
         var runAttempt: Int?
         var runUrl: String?
         var artifactUrl: String
+        var artifactSha256: String?
         var commitMessage: String?
         var commitTimestamp: Date?
     }

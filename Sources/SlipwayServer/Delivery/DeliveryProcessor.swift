@@ -1,13 +1,13 @@
 package import Foundation
 package import Logging
-import SlipwayCore
+package import SlipwayCore
 package import SlipwayIntake
 package import SlipwayQueue
 package import SlipwayStores
 
 /// Carries out one accepted delivery: downloads each selected artifact once (sha256 computed while
-/// it streams), uploads it to every planned store concurrently, saves each store's result as soon
-/// as it is known, and reports.
+/// it streams), uploads it to every planned store concurrently — while it still downloads, where the
+/// source allows (`fanOut`) — saves each store's result as soon as it is known, and reports.
 ///
 /// Resumable by construction: a store whose result is final is never run again, so a job claimed
 /// again after a crash uploads only where nothing was recorded yet.
@@ -19,11 +19,15 @@ package struct DeliveryProcessor: JobHandler {
     package let dataDirectory: URL
     package let schedule: RetrySchedule
     package let polls: PollSchedule
+    /// Told of each download's arrival as it starts (tests; nil in production).
+    package let onArrival: (@Sendable (ArtifactArrival) -> Void)?
 
     package init(
         jobStore: any JobStore, uploaders: [String: any StoreUploader], fetcher: ArtifactFetcher,
-        reporter: ResultReporter, dataDirectory: URL, schedule: RetrySchedule, polls: PollSchedule = PollSchedule()
+        reporter: ResultReporter, dataDirectory: URL, schedule: RetrySchedule, polls: PollSchedule = PollSchedule(),
+        onArrival: (@Sendable (ArtifactArrival) -> Void)? = nil
     ) {
+        self.onArrival = onArrival
         self.polls = polls
         self.jobStore = jobStore
         self.uploaders = uploaders
@@ -94,84 +98,9 @@ package struct DeliveryProcessor: JobHandler {
             }
             guard !due.isEmpty else { continue }
             try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
-
-            let artifact: Artifact
-            do throws(ArtifactFetchError) {
-                artifact = try await fetcher.fetch(event.artifactSource, selecting: selector, into: workFolder)
-                logger.info(
-                    "artifact downloaded",
-                    metadata: ["name": "\(artifact.name)", "bytes": "\(artifact.size)", "sha256": "\(artifact.sha256)"])
-            } catch {
-                let failure = StoreFailure(step: "download artifact", message: error.description)
-                let retry = error.isRetryable && !lastAttempt
-                if retry { retryReasons.append("download artifact: \(error.description)") }
-                for upload in due {
-                    var result = results[upload.store]!
-                    result.state = retry ? .pending : .failed
-                    result.summary = retry ? "artifact download will be retried" : "failed: download artifact"
-                    result.failure = failure
-                    result.updatedAt = Date()
-                    results[upload.store] = result
-                    try await jobStore.saveResult(deliveryID: record.id, result: result)
-                }
-                continue
-            }
-
-            for upload in due {
-                var running = results[upload.store]!
-                running.state = .running
-                running.summary = "uploading \(artifact.fileName)"
-                running.failure = nil
-                running.updatedAt = Date()
-                results[upload.store] = running
-                try await jobStore.saveResult(deliveryID: record.id, result: running)
-            }
-            // Say the uploads started (statuses, the comment, the check run in progress).
-            await reporter.report(
-                deliveryID: record.id, source: record.source, event: event, plan: plan, results: ordered(results, plan),
-                logger: logger)
-
-            try await withThrowingTaskGroup(of: (String, StoreResult, String?).self) { group in
-                for upload in due {
-                    guard let uploader = uploaders[upload.uploaderKey] else {
-                        // Planned when the webhook came in; the config no longer has the store.
-                        let type = results[upload.store]?.storeType ?? .googlePlay
-                        let failure = StoreFailure(
-                            step: "start upload", message: "store \"\(upload.store)\" is no longer in the config",
-                            hint: "Re-declare it under stores: and re-deliver the webhook, or ignore this build.")
-                        group.addTask {
-                            (upload.store, StoreResult(store: upload.store, storeType: type, state: .failed, summary: "failed: store removed", failure: failure), nil)
-                        }
-                        continue
-                    }
-                    group.addTask {
-                        do throws(StoreError) {
-                            let result = try await uploader.deliver(artifact, for: event, logger: logger)
-                            return (upload.store, result, nil)
-                        } catch {
-                            if error.isRetryable && !lastAttempt {
-                                var result = error.result
-                                result.state = .pending
-                                result.summary = "will retry: \(error.failure.step)"
-                                return (upload.store, result, error.description)
-                            }
-                            return (upload.store, error.result, nil)
-                        }
-                    }
-                }
-                for try await (store, result, retryReason) in group {
-                    results[store] = result
-                    try await jobStore.saveResult(deliveryID: record.id, result: result)
-                    if let retryReason {
-                        retryReasons.append(retryReason)
-                        logger.warning("store upload will be retried", metadata: ["store": "\(store)", "error": "\(retryReason)"])
-                    } else if result.state == .failed {
-                        logger.error("store upload failed", metadata: ["store": "\(store)", "error": "\(result.failure?.description ?? result.summary)"])
-                    } else {
-                        logger.info("store upload finished", metadata: ["store": "\(store)", "state": "\(result.state.rawValue)"])
-                    }
-                }
-            }
+            try await fanOut(
+                selector, to: due, record: record, event: event, into: workFolder, lastAttempt: lastAttempt,
+                results: &results, retryReasons: &retryReasons, logger: logger)
         }
 
         let final = ordered(results, plan)
@@ -257,7 +186,7 @@ package struct DeliveryProcessor: JobHandler {
         return try await fetcher.completingBitriseEvent(event)
     }
 
-    private func ordered(_ results: [String: StoreResult], _ plan: DeliveryPlan) -> [StoreResult] {
+    func ordered(_ results: [String: StoreResult], _ plan: DeliveryPlan) -> [StoreResult] {
         plan.uploads.compactMap { results[$0.store] }
     }
 }

@@ -33,6 +33,8 @@ package struct SlipwayRuntime: Sendable {
     package let dataDirectory: URL
     /// One per CI source with API credentials; long-lived, since they cache glob expansions.
     package let buildListers: [any BuildLister]
+    /// `Options.onArtifactArrival`.
+    package var onArtifactArrival: (@Sendable (ArtifactArrival) -> Void)? = nil
 
     /// Knobs tests and the demo turn; production uses the defaults.
     package struct Options: Sendable {
@@ -45,6 +47,8 @@ package struct SlipwayRuntime: Sendable {
         package var workerID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         /// How long after start the first reconciliation pass runs (the server is listening by then).
         package var reconcileFirstDelay: Duration = .seconds(5)
+        /// Handed each download's `ArtifactArrival` as the delivery starts it (tests watch the readers).
+        package var onArtifactArrival: (@Sendable (ArtifactArrival) -> Void)?
         package init() {}
     }
 
@@ -134,13 +138,14 @@ package struct SlipwayRuntime: Sendable {
             let reporter = ResultReporter(
                 config: config, jobStore: jobStore, gitHub: gitHubReporter, templates: templates,
                 publicURL: config.server.publicURL, notifiers: notifiers)
-            let runtime = SlipwayRuntime(
+            var runtime = SlipwayRuntime(
                 config: config, jobStore: jobStore, httpClient: httpClient, adapters: adapters, uploaders: uploaders,
                 fetcher: fetcher, reporter: reporter, metrics: SlipwayMetrics(), access: access, logger: logger,
                 retrySchedule: options.retrySchedule,
                 pollSchedule: options.pollSchedule ?? PollSchedule(config.server.polling), dataDirectory: dataDirectory,
                 buildListers: Self.buildListers(
                     sources: sources, github: gitHubCredentials, gitHubAPI: gitHubAPI, ci: ci, http: OutboundHTTP(client: httpClient)))
+            runtime.onArtifactArrival = options.onArtifactArrival
             let result = try await body(runtime)
             try await jobStore.close()
             try await httpClient.shutdown()
@@ -224,6 +229,6 @@ package struct SlipwayRuntime: Sendable {
     package var processor: DeliveryProcessor {
         DeliveryProcessor(
             jobStore: jobStore, uploaders: uploaders, fetcher: fetcher, reporter: reporter,
-            dataDirectory: dataDirectory, schedule: retrySchedule, polls: pollSchedule)
+            dataDirectory: dataDirectory, schedule: retrySchedule, polls: pollSchedule, onArrival: onArtifactArrival)
     }
 }

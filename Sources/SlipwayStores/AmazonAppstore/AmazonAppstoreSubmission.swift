@@ -62,7 +62,7 @@ package struct AmazonAppstoreSubmission: StoreUploader {
         }
         let size: Int64
         do {
-            size = try await FileUploadBody.size(ofFileAt: artifact.path)
+            size = try await FileUploadBody.size(of: artifact)
         } catch {
             throw StoreCallFailure(step: "read artifact", message: error.description, isRetryable: false)
         }
@@ -218,7 +218,7 @@ package struct AmazonAppstoreSubmission: StoreUploader {
                 try await api.send(
                     .init(
                         step: step, method: .PUT, path: path + "/replace", ifMatch: current.etag,
-                        body: .file(path: artifact.path, size: size, contentType: Self.apkContentType),
+                        body: .file(path: artifact.path, size: size, contentType: Self.apkContentType, arrival: artifact.arrival),
                         fileName: artifact.fileName, idempotent: true),
                     logger: logger)
             }
@@ -288,7 +288,7 @@ package struct AmazonAppstoreSubmission: StoreUploader {
             let response = try await api.send(
                 .init(
                     step: step, method: .POST, path: apksPath + "/upload",
-                    body: .file(path: artifact.path, size: size, contentType: Self.apkContentType),
+                    body: .file(path: artifact.path, size: size, contentType: Self.apkContentType, arrival: artifact.arrival),
                     fileName: artifact.fileName, idempotent: false),
                 logger: logger)
             if response.status == 412 { throw api.inReviewFailure(response, step: step) }
@@ -299,9 +299,11 @@ package struct AmazonAppstoreSubmission: StoreUploader {
         let uploadStep = "upload large APK"
         let body: AmazonRequestBody =
             switch settings.largeUploadEncoding {
-            case .raw: .file(path: artifact.path, size: size, contentType: Self.apkContentType)
+            case .raw: .file(path: artifact.path, size: size, contentType: Self.apkContentType, arrival: artifact.arrival)
             case .multipart:
-                .multipartFile(path: artifact.path, size: size, fileName: artifact.fileName, contentType: Self.apkContentType)
+                .multipartFile(
+                    path: artifact.path, size: size, fileName: artifact.fileName, contentType: Self.apkContentType,
+                    arrival: artifact.arrival)
             }
         let uploaded = try await api.send(
             .init(
@@ -410,7 +412,7 @@ package struct AmazonAppstoreSubmission: StoreUploader {
             try await api.send(
                 .init(
                     step: step, method: .POST, path: path + "/upload", ifMatch: current.etag,
-                    body: .file(path: image.file, size: size, contentType: Self.imageContentType(image.file)),
+                    body: .file(path: image.file, size: size, contentType: Self.imageContentType(image.file), arrival: nil),
                     fileName: fileName, idempotent: false),
                 logger: logger)
         }

@@ -13,7 +13,7 @@ extension AppliveryDistribution {
     {
         let size: Int64
         do {
-            size = try await FileUploadBody.size(ofFileAt: artifact.path)
+            size = try await FileUploadBody.size(of: artifact)
         } catch {
             throw StoreCallFailure(step: "read artifact", message: error.description, isRetryable: false)
         }
@@ -25,7 +25,7 @@ extension AppliveryDistribution {
             fileName: artifact.fileName, fileSize: size)
         let endpoint = url(settings.uploadURL, "/v1/integrations/builds")
         let response = try await send(step: Self.uploadStep, logger: logger) { () async throws in
-            try await body.withStreamingBody(path: artifact.path) { stream in
+            try await body.withStreamingBody(path: artifact.path, arrival: artifact.arrival) { stream in
                 var request = HTTPClientRequest(url: endpoint)
                 request.method = .POST
                 request.headers.add(name: "Authorization", value: "Bearer \(appToken.revealed)")

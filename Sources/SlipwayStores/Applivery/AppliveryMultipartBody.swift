@@ -1,4 +1,5 @@
 package import AsyncHTTPClient
+package import SlipwayCore
 import Foundation
 import NIOCore
 
@@ -40,10 +41,11 @@ package struct AppliveryMultipartBody: Sendable {
     /// returns; as `FileUploadBody.withStreamingBody`, the request must be sent inside `body`.
     /// Errors opening the file come out as `ArtifactFileError`.
     package func withStreamingBody<Result: Sendable>(
-        path: String, readChunkBytes: Int64 = 1024 * 1024, _ body: (HTTPClientRequest.Body) async throws -> Result
+        path: String, arrival: ArtifactArrival? = nil, readChunkBytes: Int64 = FileUploadBody.readChunkBytes,
+        _ body: (HTTPClientRequest.Body) async throws -> Result
     ) async throws -> Result {
         try await FileUploadBody.withStreamingBody(
-            path: path, range: 0..<fileSize, prefix: preamble, suffix: epilogue, readChunkBytes: readChunkBytes, body)
+            path: path, range: 0..<fileSize, arrival: arrival, prefix: preamble, suffix: epilogue, readChunkBytes: readChunkBytes, body)
     }
 
     /// Quotes a name for `Content-Disposition`: `"` and line breaks are percent-encoded, as browsers do.

@@ -120,7 +120,7 @@ extension ProductScienceBuildUpload {
         }
         let method = HTTPMethod(rawValue: methodName)
         let response = try await send(step: Self.fileStep, secrets: secrets, logger: logger) { () async throws in
-            try await FileUploadBody.withStreamingBody(path: artifact.path, range: 0..<size) { body in
+            try await FileUploadBody.withStreamingBody(path: artifact.path, range: 0..<size, arrival: artifact.arrival) { body in
                 var request = HTTPClientRequest(url: spec.url)
                 request.method = method
                 for (name, value) in headers.sorted(by: { $0.key < $1.key })

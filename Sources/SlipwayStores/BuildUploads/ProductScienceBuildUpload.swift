@@ -60,7 +60,7 @@ package struct ProductScienceBuildUpload: StoreUploader {
     {
         let size: Int64
         do {
-            size = try await FileUploadBody.size(ofFileAt: artifact.path)
+            size = try await FileUploadBody.size(of: artifact)
         } catch {
             throw StoreCallFailure(step: "read artifact", message: error.description, isRetryable: false)
         }

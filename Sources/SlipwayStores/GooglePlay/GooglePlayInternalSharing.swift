@@ -67,7 +67,7 @@ package struct GooglePlayInternalSharing: StoreUploader {
         let target = UploadTarget(kind: artifact.kind)
         let size: Int64
         do {
-            size = try await FileUploadBody.size(ofFileAt: artifact.path)
+            size = try await FileUploadBody.size(of: artifact)
         } catch {
             throw StoreCallFailure(step: "read artifact", message: error.description, isRetryable: false)
         }
@@ -79,7 +79,7 @@ package struct GooglePlayInternalSharing: StoreUploader {
                 step: "read artifact", message: "\(artifact.fileName) is empty", isRetryable: false)
         }
 
-        let file = UploadFile(path: artifact.path, size: size)
+        let file = UploadFile(path: artifact.path, size: size, arrival: artifact.arrival)
         let played: InternalAppSharingArtifact
         let protocolDetail: String
         if size < settings.resumableThresholdBytes {
@@ -91,7 +91,13 @@ package struct GooglePlayInternalSharing: StoreUploader {
             protocolDetail = "resumable (\(outcome.chunks) chunk\(outcome.chunks == 1 ? "" : "s"))"
         }
 
-        let expected = artifact.sha256.lowercased()
+        // Play answers only after the last byte, which an arriving file releases once it is checked.
+        let expected: String
+        do {
+            expected = try await artifact.settledSHA256().lowercased()
+        } catch {
+            throw StoreCallFailure(step: "verify upload", message: error.description, isRetryable: true)
+        }
         guard let received = played.sha256?.lowercased() else {
             throw StoreCallFailure(
                 step: "verify upload", message: "Google Play's answer has no sha256 to check the upload against",
@@ -137,7 +143,7 @@ package struct GooglePlayInternalSharing: StoreUploader {
         return try await retryPolicy.run {
             (_) async throws(StoreCallFailure) -> RetryPolicy.Attempt<InternalAppSharingArtifact, StoreCallFailure> in
             let outcome = try await authorizedSend(step: step, logger: logger) { (authorization) async throws in
-                try await FileUploadBody.withStreamingBody(path: file.path, range: 0..<file.size) { body in
+                try await FileUploadBody.withStreamingBody(path: file.path, range: 0..<file.size, arrival: file.arrival) { body in
                     var request = HTTPClientRequest(url: url)
                     request.method = .POST
                     request.headers.add(name: "Authorization", value: authorization)
@@ -259,10 +265,11 @@ package struct GooglePlayInternalSharing: StoreUploader {
     }
 }
 
-/// The local file being uploaded and its size on disk.
+/// The local file being uploaded and its size (on disk, or announced while it arrives).
 struct UploadFile: Sendable {
     var path: String
     var size: Int64
+    var arrival: ArtifactArrival?
 }
 
 /// Per-kind details of the two upload methods.

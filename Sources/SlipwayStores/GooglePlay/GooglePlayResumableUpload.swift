@@ -105,7 +105,7 @@ extension GooglePlayInternalSharing {
                 chunksSent += 1
                 logger.debug("sending chunk", metadata: ["from": "\(offset)", "to": "\(end - 1)"])
                 outcome = try await authorizedSend(step: step, logger: logger) { (authorization) async throws in
-                    try await FileUploadBody.withStreamingBody(path: file.path, range: offset..<end) { body in
+                    try await FileUploadBody.withStreamingBody(path: file.path, range: offset..<end, arrival: file.arrival) { body in
                         var request = HTTPClientRequest(url: sessionURI)
                         request.method = .PUT
                         request.headers.add(name: "Authorization", value: authorization)

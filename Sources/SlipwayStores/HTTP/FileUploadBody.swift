@@ -1,6 +1,7 @@
 package import AsyncHTTPClient
 package import NIOCore
 package import NIOFileSystem
+package import SlipwayCore
 
 /// Streams a file, or a byte range of it, as a request body without holding it in memory.
 ///
@@ -31,17 +32,34 @@ package enum FileUploadBody {
     /// closes the file when `body` returns. `prefix` and `suffix` go before and after the file's
     /// bytes (a multipart part's header and the closing boundary). Errors opening the file come out
     /// as `ArtifactFileError`.
+    ///
+    /// With `arrival` (the artifact is still downloading), each chunk is read once the download has
+    /// written it, and the chunk that ends the file once the download is complete and checked.
     package static func withStreamingBody<Result: Sendable>(
-        path: String, range: Range<Int64>, prefix: ByteBuffer = ByteBuffer(), suffix: ByteBuffer = ByteBuffer(),
-        readChunkBytes: Int64 = FileUploadBody.readChunkBytes, _ body: (HTTPClientRequest.Body) async throws -> Result
+        path: String, range: Range<Int64>, arrival: ArtifactArrival? = nil, prefix: ByteBuffer = ByteBuffer(),
+        suffix: ByteBuffer = ByteBuffer(), readChunkBytes: Int64 = FileUploadBody.readChunkBytes,
+        _ body: (HTTPClientRequest.Body) async throws -> Result
     ) async throws -> Result {
-        try await withFileChunks(path: path, range: range, readChunkBytes: readChunkBytes) { chunks in
-            let length = Int64(prefix.readableBytes) + (range.upperBound - range.lowerBound) + Int64(suffix.readableBytes)
+        let length = Int64(prefix.readableBytes) + (range.upperBound - range.lowerBound) + Int64(suffix.readableBytes)
+        func send<Chunks: AsyncSequence & Sendable>(_ chunks: Chunks) async throws -> Result where Chunks.Element == ByteBuffer {
             if prefix.readableBytes == 0 && suffix.readableBytes == 0 {
                 return try await body(.stream(chunks, length: .known(length)))
             }
             return try await body(.stream(FramedChunks(prefix: prefix, chunks: chunks, suffix: suffix), length: .known(length)))
         }
+        guard let arrival else {
+            return try await withFileChunks(path: path, range: range, readChunkBytes: readChunkBytes) { try await send($0) }
+        }
+        return try await withReadHandle(path: path) { handle in
+            try await send(ArrivingFileChunks(handle: handle, range: range, chunkLength: readChunkBytes, arrival: arrival))
+        }
+    }
+
+    /// The length a store must announce: the file's while it arrives (the download's
+    /// `Content-Length`), else what the file system says.
+    package static func size(of artifact: Artifact) async throws(ArtifactFileError) -> Int64 {
+        if artifact.arrival != nil { return artifact.size }
+        return try await size(ofFileAt: artifact.path)
     }
 
     /// Opens `path` and hands `body` the chunks of `range`, for bodies that transform the bytes on
@@ -51,10 +69,19 @@ package enum FileUploadBody {
         path: String, range: Range<Int64>, readChunkBytes: Int64 = FileUploadBody.readChunkBytes,
         _ body: (FileChunks) async throws -> Result
     ) async throws -> Result {
+        try await withReadHandle(path: path) { handle in
+            try await body(handle.readChunks(in: range, chunkLength: .bytes(readChunkBytes)))
+        }
+    }
+
+    /// Opens `path` for `body`; only errors of opening and closing it become `ArtifactFileError`.
+    private static func withReadHandle<Result: Sendable>(
+        path: String, _ body: (ReadFileHandle) async throws -> Result
+    ) async throws -> Result {
         do {
             return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
                 do {
-                    return try await body(handle.readChunks(in: range, chunkLength: .bytes(readChunkBytes)))
+                    return try await body(handle)
                 } catch {
                     throw FailureInsideBody(error: error)
                 }

@@ -18,8 +18,15 @@ extension IgniteAppManagement {
     }
 
     /// Reads the size from the file system and the package from the APK's own manifest, and fails
-    /// before any request when the file is not an APK of the configured package.
-    func inspect(_ artifact: Artifact) async throws(StoreCallFailure) -> InspectedAPK {
+    /// before any request when the file is not an APK of the configured package. The manifest sits at
+    /// the end of the zip, so a file still arriving is waited for first.
+    func inspect(_ arriving: Artifact) async throws(StoreCallFailure) -> InspectedAPK {
+        let artifact: Artifact
+        do {
+            artifact = try await arriving.settled()
+        } catch {
+            throw StoreCallFailure(step: "read artifact", message: error.description, isRetryable: true)
+        }
         let size: Int64
         do {
             size = try await FileUploadBody.size(ofFileAt: artifact.path)

@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import SlipwayCore
+import SlipwayIntake
+import SlipwayQueue
+import SlipwayStores
+
+/// One download feeding every store that wants it, the stores starting while it still arrives
+/// (issue 12 §3).
+///
+/// The download and the uploads are children of one task group. Stores read the file as it lands
+/// (`ArtifactArrival`), and the last bytes of the file only once the download is complete and its
+/// sha256 matched the webhook's (when it declared one) — so a store never finishes an upload of bytes
+/// that were not checked. When the download fails, the group is cancelled, every upload in flight is
+/// abandoned unfinished, and each of the artifact's stores records the download's failure (retried
+/// like any download failure).
+extension DeliveryProcessor {
+    private enum Finished: Sendable {
+        case downloaded(Result<Artifact, ArtifactFetchError>)
+        case uploaded(store: String, result: StoreResult, retryReason: String?)
+    }
+
+    func fanOut(
+        _ selector: ArtifactSelector, to due: [PlannedUpload], record: DeliveryRecord, event: BuildEvent, into workFolder: URL,
+        lastAttempt: Bool, results: inout [String: StoreResult], retryReasons: inout [String], logger: Logger
+    ) async throws {
+        let arrival = ArtifactArrival()
+        onArrival?(arrival)
+        let fetcher = fetcher
+        var downloadFailure: ArtifactFetchError?
+        try await withThrowingTaskGroup(of: Finished.self) { group in
+            group.addTask {
+                do throws(ArtifactFetchError) {
+                    let artifact = try await fetcher.fetch(
+                        event.artifactSource, selecting: selector, into: workFolder, expectedSHA256: event.artifactSHA256,
+                        arrival: arrival)
+                    await arrival.complete(artifact)
+                    return .downloaded(.success(artifact))
+                } catch {
+                    await arrival.fail(error.description)
+                    return .downloaded(.failure(error))
+                }
+            }
+
+            // Stores start once the download announced its length (or ended without announcing).
+            if let artifact = await arrival.uploadable() {
+                try await markUploading(due, artifact: artifact, record: record, event: event, results: &results, logger: logger)
+                for upload in due {
+                    let task = uploadTask(upload, artifact: artifact, event: event, lastAttempt: lastAttempt, results: results, logger: logger)
+                    group.addTask { await task() }
+                }
+            }
+
+            for try await finished in group {
+                switch finished {
+                case .downloaded(.success(let artifact)):
+                    logger.info(
+                        "artifact downloaded",
+                        metadata: ["name": "\(artifact.name)", "bytes": "\(artifact.size)", "sha256": "\(artifact.sha256)"])
+                case .downloaded(.failure(let error)):
+                    downloadFailure = error
+                    group.cancelAll()
+                case .uploaded(let store, let result, let retryReason):
+                    // An upload that ended after the download failed was abandoned because of it.
+                    if downloadFailure != nil { continue }
+                    if await arrival.hasFailed { continue }
+                    results[store] = result
+                    try await jobStore.saveResult(deliveryID: record.id, result: result)
+                    if let retryReason {
+                        retryReasons.append(retryReason)
+                        logger.warning("store upload will be retried", metadata: ["store": "\(store)", "error": "\(retryReason)"])
+                    } else if result.state == .failed {
+                        logger.error("store upload failed", metadata: ["store": "\(store)", "error": "\(result.failure?.description ?? result.summary)"])
+                    } else {
+                        logger.info("store upload finished", metadata: ["store": "\(store)", "state": "\(result.state.rawValue)"])
+                    }
+                }
+            }
+        }
+        if let error = downloadFailure {
+            try await recordDownloadFailure(error, for: due, deliveryID: record.id, lastAttempt: lastAttempt, results: &results, retryReasons: &retryReasons)
+        }
+    }
+
+    /// Every store of the artifact gets the download's failure: pending again when it is worth retrying.
+    private func recordDownloadFailure(
+        _ error: ArtifactFetchError, for due: [PlannedUpload], deliveryID: String, lastAttempt: Bool,
+        results: inout [String: StoreResult], retryReasons: inout [String]
+    ) async throws {
+        let failure = StoreFailure(step: "download artifact", message: error.description)
+        let retry = error.isRetryable && !lastAttempt
+        if retry { retryReasons.append("download artifact: \(error.description)") }
+        for upload in due {
+            guard var result = results[upload.store] else { continue }
+            result.state = retry ? .pending : .failed
+            result.summary = retry ? "artifact download will be retried" : "failed: download artifact"
+            result.failure = failure
+            result.links = []
+            result.updatedAt = Date()
+            results[upload.store] = result
+            try await jobStore.saveResult(deliveryID: deliveryID, result: result)
+        }
+    }
+
+    /// Records that the uploads started and says so (statuses, the comment, the check run in progress).
+    private func markUploading(
+        _ due: [PlannedUpload], artifact: Artifact, record: DeliveryRecord, event: BuildEvent,
+        results: inout [String: StoreResult], logger: Logger
+    ) async throws {
+        for upload in due {
+            guard var running = results[upload.store] else { continue }
+            running.state = .running
+            running.summary = "uploading \(artifact.fileName)"
+            running.failure = nil
+            running.updatedAt = Date()
+            results[upload.store] = running
+            try await jobStore.saveResult(deliveryID: record.id, result: running)
+        }
+        await reporter.report(
+            deliveryID: record.id, source: record.source, event: event, plan: record.plan,
+            results: ordered(results, record.plan), logger: logger)
+    }
+
+    /// One store's upload, as the group's child: its result, and why it will be retried if it will.
+    private func uploadTask(
+        _ upload: PlannedUpload, artifact: Artifact, event: BuildEvent, lastAttempt: Bool, results: [String: StoreResult],
+        logger: Logger
+    ) -> @Sendable () async -> Finished {
+        guard let uploader = uploaders[upload.uploaderKey] else {
+            // Planned when the webhook came in; the config no longer has the store.
+            let type = results[upload.store]?.storeType ?? .googlePlay
+            let failure = StoreFailure(
+                step: "start upload", message: "store \"\(upload.store)\" is no longer in the config",
+                hint: "Re-declare it under stores: and re-deliver the webhook, or ignore this build.")
+            let result = StoreResult(store: upload.store, storeType: type, state: .failed, summary: "failed: store removed", failure: failure)
+            return { .uploaded(store: upload.store, result: result, retryReason: nil) }
+        }
+        return {
+            do throws(StoreError) {
+                let result = try await uploader.deliver(artifact, for: event, logger: logger)
+                return .uploaded(store: upload.store, result: result, retryReason: nil)
+            } catch {
+                if error.isRetryable && !lastAttempt {
+                    var result = error.result
+                    result.state = .pending
+                    result.summary = "will retry: \(error.failure.step)"
+                    return .uploaded(store: upload.store, result: result, retryReason: error.description)
+                }
+                return .uploaded(store: upload.store, result: error.result, retryReason: nil)
+            }
+        }
+    }
+}
