@@ -60,7 +60,7 @@ extension ConfigLoader {
             if let n = fields["api_url"]?.value, let v = reader.url(n, "\(what) api_url") { settings.apiURL = v }
             if let n = fields["token_url"]?.value, let v = reader.url(n, "\(what) token_url") { settings.tokenURL = v }
             if let n = fields["resumable_threshold_bytes"]?.value,
-                let v = reader.int(n, "\(what) resumable_threshold_bytes", range: 0...Int(Int32.max))
+                let v = reader.int(n, "\(what) resumable_threshold_bytes", range: 0...(8 << 30))
             {
                 settings.resumableThresholdBytes = Int64(v)
             }

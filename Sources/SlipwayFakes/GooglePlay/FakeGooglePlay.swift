@@ -147,7 +147,7 @@ package actor FakeGooglePlay {
 
     func publicKey(of email: String) -> _RSA.Signing.PublicKey? { accounts[email] }
 
-    func issueToken() -> (token: String, expiresIn: Int) {
+    package func issueToken() -> (token: String, expiresIn: Int) {
         let token = "ya29.fake-" + FakeOpaque.base64URL(length: 40)
         tokens[token] = Date().addingTimeInterval(TimeInterval(tokenLifetimeSeconds))
         tokensIssued += 1
