@@ -13,21 +13,21 @@ import Testing
         #expect(started.arrival === arrival)
         #expect(started.size == 1000)
 
-        let early = Task { try await arrival.waitForBytes(upTo: 400, reader: 1) }
+        let early = Task { try await arrival.waitForBytes(upTo: 400, ahead: 50, reader: 1) }
         let released = Flag()
         let end = Task {
             try await arrival.waitForBytes(upTo: 1000, reader: 2)
             await released.set()
         }
         await arrival.wrote(upTo: 500)
-        try await early.value
+        #expect(try await early.value == 450, "readable up to 500, but at most 50 past what was asked")
         // Every byte is on disk, but the end of the file waits for the check.
         await arrival.wrote(upTo: 1000)
         try await Task.sleep(for: .milliseconds(50))
         #expect(await released.isSet == false)
         await arrival.complete(Self.artifact(sha256: "abc"))
         try await end.value
-        #expect(await arrival.readPositions == [400, 1000])
+        #expect(await arrival.readPositions == [450, 1000])
         let settled = try await started.settled()
         #expect(settled.sha256 == "abc")
         #expect(settled.arrival == nil)

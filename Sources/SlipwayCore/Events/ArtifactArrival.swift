@@ -107,17 +107,27 @@ package actor ArtifactArrival {
 
     /// Waits until bytes `0..<end` can be read from the file. Bytes that end the file are released only
     /// once the download is complete and checked. `reader` identifies one request body (its reads are
-    /// counted in `readPositions`).
-    package func waitForBytes(upTo end: Int64, reader: UInt64) async throws(Failure) {
-        readers[reader] = max(readers[reader] ?? 0, end)
+    /// counted in `readPositions`). Returns how far the reader may go before it asks again: what is
+    /// readable now, but at most `ahead` bytes past `end` (so `readPositions` stays within `ahead` of
+    /// the truth while readers ask only every few chunks).
+    @discardableResult
+    package func waitForBytes(upTo end: Int64, ahead: Int64 = 0, reader: UInt64) async throws(Failure) -> Int64 {
         while true {
+            let readable: Int64?
             switch state {
-            case .complete: return
+            case .complete(let artifact): readable = max(end, artifact.size)
             case .failed(let reason): throw .downloadFailed(reason)
             case .arriving(let artifact, let written):
-                if end < artifact.size && end <= written { return }
-            case .waiting: break
+                // The end of the file stays held back: readable is at most one byte short of it.
+                readable = end < artifact.size && end <= written ? min(written, artifact.size - 1) : nil
+            case .waiting: readable = nil
             }
+            if let readable {
+                let limit = min(readable, end + ahead)
+                readers[reader] = max(readers[reader] ?? 0, limit)
+                return limit
+            }
+            readers[reader] = max(readers[reader] ?? 0, end)
             if await park(end: end) { throw .cancelled }
         }
     }
@@ -138,6 +148,12 @@ package actor ArtifactArrival {
     /// A store that reads slowly sits far behind the download here, and what it has not read is only
     /// on disk: the bytes held in memory for it are what it asked for and was not yet sent.
     package var readPositions: [Int64] { readers.values.sorted() }
+
+    /// True once the download is complete and checked (readers need not wait any more).
+    package var isComplete: Bool {
+        if case .complete = state { return true }
+        return false
+    }
 
     /// True once the download failed (an upload that fails after this failed because of it).
     package var hasFailed: Bool {

@@ -21,11 +21,15 @@ struct ArrivingFileChunks: AsyncSequence, Sendable {
         let chunks: ArrivingFileChunks
         var offset: Int64
         let reader: UInt64
+        /// How far the arrival last said the file may be read.
+        var readable: Int64 = 0
 
         mutating func next() async throws -> ByteBuffer? {
             guard offset < chunks.range.upperBound else { return nil }
             let end = Swift.min(offset + chunks.chunkLength, chunks.range.upperBound)
-            try await chunks.arrival.waitForBytes(upTo: end, reader: reader)
+            if end > readable {
+                readable = try await chunks.arrival.waitForBytes(upTo: end, ahead: 3 * chunks.chunkLength, reader: reader)
+            }
             var buffer = try await chunks.handle.readChunk(fromAbsoluteOffset: offset, length: .bytes(end - offset))
             // A read may come back short; the rest of the chunk is on disk already.
             while Int64(buffer.readableBytes) < end - offset {

@@ -47,7 +47,8 @@ package enum FileUploadBody {
             }
             return try await body(.stream(FramedChunks(prefix: prefix, chunks: chunks, suffix: suffix), length: .known(length)))
         }
-        guard let arrival else {
+        // Once the download is complete and checked, a body reads the file as any other (with read-ahead).
+        guard let arrival, await !arrival.isComplete else {
             return try await withFileChunks(path: path, range: range, readChunkBytes: readChunkBytes) { try await send($0) }
         }
         return try await withReadHandle(path: path) { handle in
