@@ -10,91 +10,79 @@ import Testing
 @Suite("Streamed fan-out") struct StreamedFanOutTests {
     static let path = "/builds/12/app-release.apk"
 
-    @Test func storesReceiveBytesWhileTheDownloadArrivesAndFinishOnlyAfterIt() async throws {
+    /// A 4 MiB artifact whose download stops after 3 MiB until released, sent by the generic hook;
+    /// `body` runs once the download is held and Play has started reading the file.
+    func withHeldDownload(
+        seed: UInt8, declaring sha256: String? = nil, _ body: (TestWorld, _ server: String, _ id: String, _ apk: Data) async throws -> Void
+    ) async throws {
         try await TestWorld.with { world in
-            let apk = TestWorld.fakeAPK(size: 4 << 20, seed: 12)
+            let apk = TestWorld.fakeAPK(size: 4 << 20, seed: seed)
             await world.artifacts.add(path: Self.path, data: apk)
             await world.artifacts.hold(path: Self.path, after: 3 << 20)
             try await world.withServer { server in
-                let answer = try await world.postGeneric(server, artifactURL: world.artifactsURL + Self.path)
+                let answer = try await world.postGeneric(server, artifactURL: world.artifactsURL + Self.path, sha256: sha256)
                 let id = try #require(answer.json["delivery_id"] as? String)
-
-                // The download is stuck at 3 of 4 MiB, and Play is already reading.
                 try await waitUntil("Play receives bytes while the download is held") {
                     let reached = await world.artifacts.holdReached(Self.path)
                     let streamed = await world.play.mediaBytesStreamed
                     return reached && streamed > 0
                 }
-                #expect(await world.play.mediaBytesStreamed < Int64(apk.count))
-                #expect(await world.play.uploads(of: TestWorld.packageName).isEmpty)
-                let during = try await world.getJSON("\(server)/api/deliveries/\(id)").json
-                #expect(during["state"] as? String == "running")
-                #expect(storeStates(during)["play"] == "running")
-
-                await world.artifacts.release(path: Self.path)
-                let delivery = try await world.waitForDelivery(server, id: id)
-                #expect(delivery["state"] as? String == "done")
-                #expect(storeStates(delivery) == ["play": "succeeded", "applivery": "succeeded"])
-                #expect(await world.play.uploads(of: TestWorld.packageName).map(\.sha256) == [TestWorld.sha256Hex(apk)])
-                #expect(await world.applivery.uploads.count == 1)
-                #expect(await world.artifacts.downloads[Self.path] == 1, "one download serves both stores")
+                try await body(world, server, id, apk)
             }
+        }
+    }
+
+    @Test func storesReceiveBytesWhileTheDownloadArrivesAndFinishOnlyAfterIt() async throws {
+        try await withHeldDownload(seed: 12) { world, server, id, apk in
+            #expect(await world.play.mediaBytesStreamed < Int64(apk.count))
+            #expect(await world.play.uploads(of: TestWorld.packageName).isEmpty)
+            let during = try await world.getJSON("\(server)/api/deliveries/\(id)").json
+            #expect(during["state"] as? String == "running")
+            #expect(storeStates(during)["play"] == "running")
+
+            await world.artifacts.release(path: Self.path)
+            let delivery = try await world.waitForDelivery(server, id: id)
+            #expect(delivery["state"] as? String == "done")
+            #expect(storeStates(delivery) == ["play": "succeeded", "applivery": "succeeded"])
+            #expect(await world.play.uploads(of: TestWorld.packageName).map(\.sha256) == [TestWorld.sha256Hex(apk)])
+            #expect(await world.applivery.uploads.count == 1)
+            #expect(await world.artifacts.downloads[Self.path] == 1, "one download serves both stores")
         }
     }
 
     @Test func aDownloadThatFailsHalfWayAbortsEveryStoreAndNoneIsDone() async throws {
-        try await TestWorld.with { world in
-            let apk = TestWorld.fakeAPK(size: 4 << 20, seed: 13)
-            await world.artifacts.add(path: Self.path, data: apk)
-            await world.artifacts.hold(path: Self.path, after: 3 << 20)
-            try await world.withServer { server in
-                let answer = try await world.postGeneric(server, artifactURL: world.artifactsURL + Self.path)
-                let id = try #require(answer.json["delivery_id"] as? String)
-                try await waitUntil("Play receives bytes while the download is held") {
-                    (await world.play.mediaBytesStreamed) > 0
-                }
-                // The connection drops after 3 MiB, on this attempt and on every retry.
-                await world.artifacts.release(path: Self.path, failing: true)
+        try await withHeldDownload(seed: 13) { world, server, id, _ in
+            // The connection drops after 3 MiB, on this attempt and on every retry.
+            await world.artifacts.release(path: Self.path, failing: true)
 
-                let delivery = try await world.waitForDelivery(server, id: id)
-                #expect(delivery["state"] as? String == "failed")
-                #expect(storeStates(delivery) == ["play": "failed", "applivery": "failed"])
-                for store in delivery["stores"] as? [[String: Any]] ?? [] {
-                    let failure = store["failure"] as? [String: Any]
-                    #expect(failure?["step"] as? String == "download artifact", "\(store)")
-                }
-                #expect(await world.artifacts.downloads[Self.path] == 3, "retried like any failed download")
-                #expect(await world.play.uploads(of: TestWorld.packageName).isEmpty)
-                #expect(await world.applivery.uploads.isEmpty)
-                #expect(await world.play.mediaBytesStreamed > 0, "the uploads had started, and were abandoned")
+            let delivery = try await world.waitForDelivery(server, id: id)
+            #expect(delivery["state"] as? String == "failed")
+            #expect(storeStates(delivery) == ["play": "failed", "applivery": "failed"])
+            for store in delivery["stores"] as? [[String: Any]] ?? [] {
+                let failure = store["failure"] as? [String: Any]
+                #expect(failure?["step"] as? String == "download artifact", "\(store)")
             }
+            #expect(await world.artifacts.downloads[Self.path] == 3, "retried like any failed download")
+            #expect(await world.play.uploads(of: TestWorld.packageName).isEmpty)
+            #expect(await world.applivery.uploads.isEmpty)
+            #expect(await world.play.mediaBytesStreamed > 0, "the uploads had started, and were abandoned")
         }
     }
 
     @Test func aDigestThatDoesNotMatchNeverReportsAStoreDone() async throws {
-        try await TestWorld.with { world in
-            let apk = TestWorld.fakeAPK(size: 4 << 20, seed: 14)
-            let declared = TestWorld.sha256Hex(TestWorld.fakeAPK(size: 4 << 20, seed: 15))
-            await world.artifacts.add(path: Self.path, data: apk)
-            await world.artifacts.hold(path: Self.path, after: 3 << 20)
-            try await world.withServer { server in
-                let answer = try await world.postGeneric(server, artifactURL: world.artifactsURL + Self.path, sha256: declared)
-                let id = try #require(answer.json["delivery_id"] as? String)
-                try await waitUntil("Play receives bytes while the download is held") {
-                    (await world.play.mediaBytesStreamed) > 0
-                }
-                // The whole file arrives — it is just not the one the hook declared.
-                await world.artifacts.release(path: Self.path)
+        let declared = TestWorld.sha256Hex(TestWorld.fakeAPK(size: 4 << 20, seed: 15))
+        try await withHeldDownload(seed: 14, declaring: declared) { world, server, id, _ in
+            // The whole file arrives — it is just not the one the hook declared.
+            await world.artifacts.release(path: Self.path)
 
-                let delivery = try await world.waitForDelivery(server, id: id)
-                #expect(delivery["state"] as? String == "failed")
-                #expect(storeStates(delivery) == ["play": "failed", "applivery": "failed"])
-                let message = ((delivery["stores"] as? [[String: Any]])?.first?["failure"] as? [String: Any])?["message"] as? String
-                #expect(message?.contains("the webhook declared \(declared)") == true, "\(message ?? "no message")")
-                #expect(await world.play.uploads(of: TestWorld.packageName).isEmpty)
-                #expect(await world.applivery.uploads.isEmpty)
-                #expect(await world.play.mediaBytesStreamed >= Int64(3 << 20), "Play had all but the held-back end")
-            }
+            let delivery = try await world.waitForDelivery(server, id: id)
+            #expect(delivery["state"] as? String == "failed")
+            #expect(storeStates(delivery) == ["play": "failed", "applivery": "failed"])
+            let message = ((delivery["stores"] as? [[String: Any]])?.first?["failure"] as? [String: Any])?["message"] as? String
+            #expect(message?.contains("the webhook declared \(declared)") == true, "\(message ?? "no message")")
+            #expect(await world.play.uploads(of: TestWorld.packageName).isEmpty)
+            #expect(await world.applivery.uploads.isEmpty)
+            #expect(await world.play.mediaBytesStreamed >= Int64(3 << 20), "Play had all but the held-back end")
         }
     }
 
