@@ -177,20 +177,24 @@ struct TestWorld: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Runs a real Slipway server (same runtime and routes as `slipway serve`) on a free port.
+    /// - Parameter logger: the server's logger (default: warnings and worse to stderr).
     func withServer<T: Sendable>(
-        options: SlipwayRuntime.Options = .fast, body: (String) async throws -> T
+        options: SlipwayRuntime.Options = .fast, logger: Logger? = nil, body: (String) async throws -> T
     ) async throws -> T {
-        try await withServers(options: options) { server, _ in try await body(server) }
+        try await withServers(options: options, logger: logger) { server, _ in try await body(server) }
     }
 
     /// Like `withServer`, also handing over the admin listener's URL when the config has
     /// `server.admin_listen` (its port is replaced by a free one).
     func withServers<T: Sendable>(
-        options: SlipwayRuntime.Options = .fast, body: (String, String?) async throws -> T
+        options: SlipwayRuntime.Options = .fast, logger: Logger? = nil, body: (String, String?) async throws -> T
     ) async throws -> T {
         let config = try ConfigLoader.load(path: configPath)
-        var logger = Logger(label: "slipway.test")
-        logger.logLevel = .warning
+        let logger = logger ?? {
+            var logger = Logger(label: "slipway.test")
+            logger.logLevel = .warning
+            return logger
+        }()
         return try await SlipwayRuntime.withRuntime(config: config, environment: environment, options: options, logger: logger) { runtime in
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             let (adminPorts, adminContinuation) = AsyncStream.makeStream(of: Int.self)

@@ -147,6 +147,9 @@ package actor FakeGooglePlay {
 
     func publicKey(of email: String) -> _RSA.Signing.PublicKey? { accounts[email] }
 
+    /// Every access token handed out so far (tests search Slipway's outputs for them).
+    package var issuedTokens: [String] { Array(tokens.keys) }
+
     package func issueToken() -> (token: String, expiresIn: Int) {
         let token = "ya29.fake-" + FakeOpaque.base64URL(length: 40)
         tokens[token] = Date().addingTimeInterval(TimeInterval(tokenLifetimeSeconds))
