@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
 import SlipwayCore
 import SlipwayFakes
 import SlipwayServer
@@ -46,11 +47,18 @@ import Testing
                 let failedID = try #require(failed.json["delivery_id"] as? String)
                 _ = try await world.waitForDelivery(server, id: failedID)
 
-                // 4. Forged and unsigned webhooks.
+                // 4. A GitLab pipeline (artifacts through the API with the GitLab token), then one with a wrong hook token.
+                await world.gitlab.addJobArtifacts(project: 7, jobID: 377, files: ["build/app-release.apk": apk])
+                let gitlab = try await Self.postGitLab(world, server, token: TestWorld.gitlabWebhookToken)
+                let gitlabID = try #require(gitlab.json["delivery_id"] as? String)
+                _ = try await world.waitForDelivery(server, id: gitlabID)
+                #expect(try await Self.postGitLab(world, server, token: "not-the-token").status == 401)
+
+                // 5. Forged and unsigned webhooks.
                 #expect(try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: 1, pr: nil), secret: "wrong").status == 401)
 
                 var sinks: [(String, String)] = [("logs", logs.text)]
-                for path in ["/", "/deliveries/\(prID)", "/deliveries/\(mainID)", "/deliveries/\(failedID)", "/metrics",
+                for path in ["/", "/deliveries/\(prID)", "/deliveries/\(mainID)", "/deliveries/\(failedID)", "/deliveries/\(gitlabID)", "/metrics",
                              "/api/deliveries", "/api/deliveries/\(prID)", "/api/deliveries/\(mainID)", "/api/deliveries/\(failedID)"] {
                     let page = try await world.sendText(server + path)
                     #expect(page.status == 200, "\(path)")
@@ -63,7 +71,9 @@ import Testing
                 for status in await world.github.statuses(repository: TestWorld.repository, sha: sha) {
                     sinks.append(("commit status", "\(status.context) \(status.state) \(status.description ?? "") \(status.targetURL ?? "")"))
                 }
-                for message in await world.slack.messages { sinks.append(("Slack message", "\(message)")) }
+                for message in await world.slack.messages {
+                    sinks.append(("Slack message", message.text + "\n" + String(decoding: message.blocks, as: UTF8.self)))
+                }
                 for post in await world.slack.webhookPosts { sinks.append(("Slack post", String(decoding: post, as: UTF8.self))) }
                 for file in ["slipway.db", "slipway.db-wal"] {
                     if let data = FileManager.default.contents(atPath: world.folder.appendingPathComponent(file).path) {
@@ -93,6 +103,16 @@ import Testing
                 #expect(hits.isEmpty, "secrets reached sinks:\n\(hits.joined(separator: "\n"))")
             }
         }
+    }
+
+    static func postGitLab(_ world: TestWorld, _ server: String, token: String) async throws -> (status: Int, json: [String: Any]) {
+        let hook = FakeGitLabHook.pipeline(
+            token: token, projectID: 7, path: TestWorld.repository, pipelineID: 901, ref: "main", jobs: ["assemble-release": 377])
+        var request = HTTPClientRequest(url: server + "/webhooks/gitlab")
+        request.method = .POST
+        for (name, value) in hook.headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: hook.body))
+        return try await world.send(request)
     }
 
     /// Every secret of the test world by name: configured credentials, the Play key's private parts,
