@@ -51,7 +51,7 @@ package actor SQLiteJobStore: JobStore {
                 "PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 5000", "PRAGMA synchronous = FULL",
                 "PRAGMA foreign_keys = ON",
             ] {
-                _ = try await connection.query(pragma)
+                _ = try await connection.rows(pragma)
             }
         } catch {
             try? await connection.close()
@@ -64,8 +64,8 @@ package actor SQLiteJobStore: JobStore {
 
     package func migrate() async throws {
         try await transaction("migrate the schema") { db in
-            _ = try await db.query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            let current = try await db.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_version")
+            _ = try await db.rows("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            let current = try await db.rows("SELECT COALESCE(MAX(version), 0) AS version FROM schema_version")
                 .first?.column("version")?.integer ?? 0
             guard current <= SQLiteSchema.versions.count else {
                 throw JobStoreError.database(
@@ -75,9 +75,9 @@ package actor SQLiteJobStore: JobStore {
             }
             for (index, statements) in SQLiteSchema.versions.enumerated() where index + 1 > current {
                 for statement in statements {
-                    _ = try await db.query(statement)
+                    _ = try await db.rows(statement)
                 }
-                _ = try await db.query("INSERT INTO schema_version (version) VALUES (?)", [.integer(index + 1)])
+                _ = try await db.rows("INSERT INTO schema_version (version) VALUES (?)", [.integer(index + 1)])
                 logger.info("job store schema migrated", metadata: ["version": "\(index + 1)", "path": "\(path)"])
             }
         }
@@ -105,7 +105,7 @@ package actor SQLiteJobStore: JobStore {
             }
             let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, 'queued', ?, ?)", count: batch.count).joined(separator: ", ")
             return Set(
-                try await db.query(
+                try await db.rows(
                     """
                     INSERT INTO deliveries (id, source, external_id, build_key, event_json, plan_json, state,
                         received_at, updated_at)
@@ -122,7 +122,7 @@ package actor SQLiteJobStore: JobStore {
                 continue
             }
             let existing = try await serialized("look up an earlier delivery") { db in
-                try await db.query(
+                try await db.rows(
                     """
                     SELECT id FROM deliveries WHERE (source = ?1 AND external_id = ?2) OR build_key = ?3
                     ORDER BY (source = ?1 AND external_id = ?2) DESC LIMIT 1
@@ -140,7 +140,7 @@ package actor SQLiteJobStore: JobStore {
 
     package func setDeliveryState(deliveryID: String, state: DeliveryState, error: String?) async throws {
         try await serialized("update a delivery's state") { db in
-            _ = try await db.query(
+            _ = try await db.rows(
                 "UPDATE deliveries SET state = ?, last_error = ?, updated_at = ? WHERE id = ?",
                 [.text(state.rawValue), error.map { .text($0) } ?? .null, .float(StoredValues.seconds(Date())),
                  .text(deliveryID)])
@@ -149,7 +149,7 @@ package actor SQLiteJobStore: JobStore {
 
     package func delivery(id: String) async throws -> DeliveryRecord? {
         try await serialized("read a delivery") { db in
-            let rows = try await db.query("SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = ?", [.text(id)])
+            let rows = try await db.rows("SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = ?", [.text(id)])
             guard let row = rows.first else { return nil }
             return try Self.record(row, results: try await Self.results(db, deliveryID: id))
         }
@@ -157,7 +157,7 @@ package actor SQLiteJobStore: JobStore {
 
     package func recentDeliveries(limit: Int) async throws -> [DeliveryRecord] {
         try await serialized("list recent deliveries") { db in
-            let rows = try await db.query(
+            let rows = try await db.rows(
                 "SELECT \(Self.deliveryColumns) FROM deliveries ORDER BY received_at DESC, rowid DESC LIMIT ?",
                 [.integer(max(0, limit))])
             var records: [DeliveryRecord] = []
@@ -175,7 +175,7 @@ package actor SQLiteJobStore: JobStore {
         let nowSeconds = StoredValues.seconds(now)
         let leaseUntil = nowSeconds + StoredValues.seconds(lease)
         return try await transaction("claim a job") { db in
-            let rows = try await db.query(
+            let rows = try await db.rows(
                 """
                 UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = ?1, lease_until = ?2
                 WHERE id = (
@@ -220,7 +220,7 @@ package actor SQLiteJobStore: JobStore {
     @discardableResult
     package func enqueue(deliveryID: String, kind: JobKind, runAt: Date, payload: String?) async throws -> Int64 {
         try await serialized("enqueue a job") { db in
-            let rows = try await db.query(
+            let rows = try await db.rows(
                 """
                 INSERT INTO jobs (delivery_id, kind, state, attempts, run_at, payload)
                 VALUES (?, ?, 'queued', 0, ?, ?) RETURNING id
@@ -237,7 +237,7 @@ package actor SQLiteJobStore: JobStore {
         jobID: Int64, workerID: String, operation: String, set: String, _ binds: [SQLiteData]
     ) async throws {
         try await serialized(operation) { db in
-            let rows = try await db.query(
+            let rows = try await db.rows(
                 "UPDATE jobs SET \(set) WHERE id = ? AND state = 'running' AND locked_by = ? RETURNING id",
                 binds + [.integer(Int(jobID)), .text(workerID)])
             if rows.isEmpty { throw JobStoreError.leaseLost(jobID: jobID) }
@@ -249,7 +249,7 @@ package actor SQLiteJobStore: JobStore {
     package func saveResult(deliveryID: String, result: StoreResult) async throws {
         let json = try StoredValues.json(result, "the result of store \(result.store)")
         try await serialized("save a store result") { db in
-            _ = try await db.query(
+            _ = try await db.rows(
                 """
                 INSERT INTO store_results (delivery_id, store, position, result_json)
                 VALUES (?1, ?2, (SELECT COALESCE(MAX(position) + 1, 0) FROM store_results WHERE delivery_id = ?1), ?3)
@@ -265,7 +265,7 @@ package actor SQLiteJobStore: JobStore {
 
     package func reportReference(deliveryID: String, key: String) async throws -> String? {
         try await serialized("read a report reference") { db in
-            try await db.query(
+            try await db.rows(
                 "SELECT value FROM report_refs WHERE delivery_id = ? AND key = ?", [.text(deliveryID), .text(key)]
             ).first?.column("value")?.string
         }
@@ -273,7 +273,7 @@ package actor SQLiteJobStore: JobStore {
 
     package func saveReportReference(deliveryID: String, key: String, value: String) async throws {
         try await serialized("save a report reference") { db in
-            _ = try await db.query(
+            _ = try await db.rows(
                 """
                 INSERT INTO report_refs (delivery_id, key, value) VALUES (?, ?, ?)
                 ON CONFLICT (delivery_id, key) DO UPDATE SET value = excluded.value
@@ -284,23 +284,23 @@ package actor SQLiteJobStore: JobStore {
 
     package func sharedValue(named name: String, orStore candidate: String) async throws -> String {
         try await transaction("read a shared value") { db in
-            _ = try await db.query(
+            _ = try await db.rows(
                 "INSERT INTO shared_values (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                 [.text(name), .text(candidate)])
-            return try await db.query("SELECT value FROM shared_values WHERE name = ?", [.text(name)])
+            return try await db.rows("SELECT value FROM shared_values WHERE name = ?", [.text(name)])
                 .first?.column("value")?.string ?? candidate
         }
     }
 
     package func value(named name: String) async throws -> String? {
         try await serialized("read a stored value") { db in
-            try await db.query("SELECT value FROM shared_values WHERE name = ?", [.text(name)]).first?.column("value")?.string
+            try await db.rows("SELECT value FROM shared_values WHERE name = ?", [.text(name)]).first?.column("value")?.string
         }
     }
 
     package func setValue(_ value: String, named name: String) async throws {
         try await serialized("store a value") { db in
-            _ = try await db.query(
+            _ = try await db.rows(
                 "INSERT INTO shared_values (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 [.text(name), .text(value)])
         }
@@ -308,26 +308,26 @@ package actor SQLiteJobStore: JobStore {
 
     package func deliveryID(buildKey: String) async throws -> String? {
         try await serialized("look a build up") { db in
-            try await db.query("SELECT id FROM deliveries WHERE build_key = ?", [.text(buildKey)]).first?.column("id")?.string
+            try await db.rows("SELECT id FROM deliveries WHERE build_key = ?", [.text(buildKey)]).first?.column("id")?.string
         }
     }
 
     package func tryLease(_ name: String, holder: String, until: Date, now: Date) async throws -> Bool {
         try await transaction("take a lease") { db in
-            _ = try await db.query(
+            _ = try await db.rows(
                 """
                 INSERT INTO leases (name, holder, until_at) VALUES (?, ?, ?)
                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_at = excluded.until_at
                 WHERE leases.until_at < ? OR leases.holder = excluded.holder
                 """,
                 [.text(name), .text(holder), .float(StoredValues.seconds(until)), .float(StoredValues.seconds(now))])
-            return try await db.query("SELECT holder FROM leases WHERE name = ?", [.text(name)]).first?.column("holder")?.string == holder
+            return try await db.rows("SELECT holder FROM leases WHERE name = ?", [.text(name)]).first?.column("holder")?.string == holder
         }
     }
 
     package func releaseLease(_ name: String, holder: String) async throws {
         try await serialized("give a lease back") { db in
-            _ = try await db.query("DELETE FROM leases WHERE name = ? AND holder = ?", [.text(name), .text(holder)])
+            _ = try await db.rows("DELETE FROM leases WHERE name = ? AND holder = ?", [.text(name), .text(holder)])
         }
     }
 
@@ -335,7 +335,7 @@ package actor SQLiteJobStore: JobStore {
 
     package func ping() async -> Bool {
         do {
-            return try await serialized("answer a ping") { db in try await !db.query("SELECT 1").isEmpty }
+            return try await serialized("answer a ping") { db in try await !db.rows("SELECT 1").isEmpty }
         } catch {
             logger.warning("job store ping failed", metadata: ["error": "\(error)"])
             return false
@@ -395,13 +395,13 @@ package actor SQLiteJobStore: JobStore {
         _ operation: String, _ body: (SQLiteConnection) async throws -> T
     ) async throws -> T {
         try await serialized(operation) { db in
-            _ = try await db.query("BEGIN IMMEDIATE")
+            _ = try await db.rows("BEGIN IMMEDIATE")
             do {
                 let value = try await body(db)
-                _ = try await db.query("COMMIT")
+                _ = try await db.rows("COMMIT")
                 return value
             } catch {
-                _ = try? await db.query("ROLLBACK")
+                _ = try? await db.rows("ROLLBACK")
                 throw error
             }
         }
@@ -421,7 +421,7 @@ package actor SQLiteJobStore: JobStore {
     }
 
     private static func results(_ db: SQLiteConnection, deliveryID: String) async throws -> [StoreResult] {
-        try await db.query(
+        try await db.rows(
             "SELECT store, result_json FROM store_results WHERE delivery_id = ? ORDER BY position, store",
             [.text(deliveryID)]
         ).map { row in
