@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -124,6 +125,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The parsers scripts/fuzz runs under libFuzzer; the test suite replays their corpora.
+        .target(
+            name: "SlipwayFuzzTargets",
+            dependencies: ["SlipwayCore", "SlipwayIntake", "SlipwayStores", "SlipwayFakes"],
+            swiftSettings: swiftSettings
+        ),
         // scripts/bench's reference: bare Hummingbird answering 202 (not shipped).
         .executableTarget(
             name: "slipway-bench-reference",
@@ -183,11 +190,12 @@ let package = Package(
         .testTarget(
             name: "SlipwayIntakeTests",
             dependencies: [
-                "SlipwayCore", "SlipwayIntake", "SlipwayFakes", "SlipwayHTTP",
+                "SlipwayCore", "SlipwayIntake", "SlipwayFakes", "SlipwayHTTP", "SlipwayFuzzTargets",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["FuzzCrashers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -220,3 +228,14 @@ let package = Package(
         ),
     ]
 )
+
+// The libFuzzer driver exists only for scripts/fuzz (SLIPWAY_FUZZ=1, built with -sanitize=fuzzer):
+// without libFuzzer linked in, its LLVMFuzzerRunDriver has no definition.
+if ProcessInfo.processInfo.environment["SLIPWAY_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "slipway-fuzz",
+            dependencies: ["SlipwayFuzzTargets"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        ))
+}

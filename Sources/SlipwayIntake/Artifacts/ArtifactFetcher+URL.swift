@@ -58,7 +58,7 @@ extension ArtifactFetcher {
     }
 
     /// The file name a `Content-Disposition` header suggests (`filename*=UTF-8''…` first, then `filename="…"`).
-    static func suggestedFileName(_ header: String?) -> String? {
+    package static func suggestedFileName(_ header: String?) -> String? {
         guard let header else { return nil }
         let parts = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         if let extended = parts.first(where: { $0.lowercased().hasPrefix("filename*=") }),

@@ -10,7 +10,7 @@ import SlipwayHTTP
 /// Understood: GitHub's `403`/`429` with `retry-after` (secondary limits) or `x-ratelimit-remaining: 0`
 /// plus `x-ratelimit-reset` (epoch seconds), GitLab's `429` with `Retry-After` or `RateLimit-Reset`,
 /// and a `200` that used the last request of the window (the next call would be refused).
-struct ListingHTTP: Sendable {
+package struct ListingHTTP: Sendable {
     let http: OutboundHTTP
     let now: @Sendable () -> Date
 
@@ -113,7 +113,7 @@ struct ListingHTTP: Sendable {
 
     /// The `rel="next"` URL of a `Link` header, when it is on the origin of `base` (the API's
     /// credentials go with the next page, so a link elsewhere ends the listing).
-    static func nextLink(_ header: String?, sameOriginAs base: String) -> String? {
+    package static func nextLink(_ header: String?, sameOriginAs base: String) -> String? {
         guard let link = link(header), Origin(link) == Origin(base) else { return nil }
         return link
     }

@@ -167,7 +167,7 @@ extension GooglePlayInternalSharing {
     }
 
     /// The last byte the server holds, from `Range: bytes=0-n`; nil when the header is absent.
-    static func persistedEnd(_ range: String?) -> Int64? {
+    package static func persistedEnd(_ range: String?) -> Int64? {
         guard let range, let dash = range.lastIndex(of: "-") else { return nil }
         return Int64(range[range.index(after: dash)...].trimmingCharacters(in: .whitespaces))
     }
