@@ -75,15 +75,17 @@ struct AppliveryHarness: Sendable {
             commitTimestamp: Date(timeIntervalSince1970: 1_709_823_343.54))
     }
 
-    func deliver(_ artifact: Artifact, with uploader: any StoreUploader) async throws -> StoreResult {
-        try await uploader.deliver(artifact, for: event, logger: Logger(label: "test.applivery"))
+    /// - Parameter build: the event to deliver (default: `event`).
+    func deliver(_ artifact: Artifact, for build: BuildEvent? = nil, with uploader: any StoreUploader) async throws -> StoreResult {
+        try await uploader.deliver(artifact, for: build ?? event, logger: Logger(label: "test.applivery"))
     }
 
-    func failure(_ artifact: Artifact, with uploader: any StoreUploader, sourceLocation: SourceLocation = #_sourceLocation)
-        async -> StoreError?
-    {
+    func failure(
+        _ artifact: Artifact, for build: BuildEvent? = nil, with uploader: any StoreUploader,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> StoreError? {
         do {
-            let result = try await uploader.deliver(artifact, for: event, logger: Logger(label: "test.applivery"))
+            let result = try await uploader.deliver(artifact, for: build ?? event, logger: Logger(label: "test.applivery"))
             Issue.record("expected the delivery to fail, got \(result.summary)", sourceLocation: sourceLocation)
             return nil
         } catch {

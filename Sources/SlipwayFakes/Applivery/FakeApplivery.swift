@@ -95,6 +95,7 @@ package actor FakeApplivery {
     package nonisolated func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.post("/upload/v1/integrations/builds") { request, _ in try await self.handleUpload(request) }
+        router.get("/api/v1/integrations/builds") { request, _ in try await self.handleListBuilds(request) }
         router.get("/api/v1/integrations/builds/:id") { request, context in
             try await self.handleBuildDetails(request, id: context.parameters.get("id") ?? "")
         }
@@ -175,8 +176,45 @@ package actor FakeApplivery {
             buildID: buildID, fields: reader.fields, fileName: file.fileName, byteCount: file.byteCount,
             sha256: file.sha256, declaredContentLength: declared, bodyBytes: bodyBytes)
         let build = await store(upload)
+        if fault == .acceptThenDrop {
+            await log(.upload, request, status: 0, code: nil)
+            return Response(status: .created, body: ResponseBody(contentLength: 64) { _ in throw FakeConnectionReset() })
+        }
         await log(.upload, request, status: 201, code: nil)
         return FakeAppliveryResponses.data(buildObject(buildID, build, status: "pending", fields: reader.fields), status: .created)
+    }
+
+    /// `GET /v1/integrations/builds?versionName=&status=&os=&page=&limit=`: the app's builds, newest
+    /// first, as `{"status":true,"data":{"items":[…],"totalDocs":n,"page":p,"limit":l}}`.
+    nonisolated func handleListBuilds(_ request: Request) async throws -> Response {
+        if case .status(let status, let code, let message) = await nextFault(.listBuilds) {
+            return try await drain(request, then: faultResponse(status, code: code, message: message), .listBuilds)
+        }
+        if let failure = await authorizationFailure(request.headers[.authorization], accepting: [appToken]) {
+            return try await drain(request, then: failure, .listBuilds)
+        }
+        let query = request.uri.queryParameters
+        let limit = query["limit"].flatMap { Int(String($0)) } ?? 10
+        let page = max(1, query["page"].flatMap { Int(String($0)) } ?? 1)
+        let versionName = query["versionName"].map(String.init)
+        let listed = await uploads.reversed().filter { versionName == nil || $0.fields["versionName"] == versionName }
+        var items: [[String: Any]] = []
+        for upload in listed.dropFirst((page - 1) * limit).prefix(limit) {
+            guard let build = await build(upload.buildID) else { continue }
+            let status = build.failsProcessing ? "error" : (build.pollsLeft > 0 ? "in_progress" : "processed")
+            var object = buildObject(upload.buildID, build, status: status, fields: upload.fields)
+            object["deployer"] = [
+                "name": upload.fields["deployer.name"] ?? "",
+                "info": [
+                    "commit": upload.fields["deployer.info.commit"] ?? "",
+                    "buildNumber": upload.fields["deployer.info.buildNumber"] ?? "",
+                    "branch": upload.fields["deployer.info.branch"] ?? "",
+                ],
+            ]
+            items.append(object)
+        }
+        await log(.listBuilds, request, status: 200, code: nil)
+        return FakeAppliveryResponses.data(["items": items, "totalDocs": listed.count, "page": page, "limit": limit])
     }
 
     nonisolated func handleBuildDetails(_ request: Request, id: String) async throws -> Response {

@@ -27,7 +27,7 @@ package struct FakeAppliveryRequest: Sendable, Equatable {
 
 /// The fake's routes, for aiming faults and reading requests.
 package enum FakeAppliveryEndpoint: String, Sendable, Equatable, Hashable {
-    case upload, buildDetails, downloadToken, download, file
+    case upload, buildDetails, downloadToken, download, file, listBuilds
 }
 
 /// A scripted misbehaviour for the next request to one endpoint.
@@ -37,6 +37,9 @@ package enum FakeAppliveryFault: Sendable, Equatable {
     /// Answer this status; with `code`, an Applivery error body, else a plain-text one (what a
     /// proxy in front of the API sends for 502/503). The request body is drained first.
     case status(Int, code: Int? = nil, message: String? = nil)
+    /// Take the upload (the build exists from then on), then drop the connection instead of
+    /// answering: the lost response after which a blind retry would upload a second build.
+    case acceptThenDrop
     /// Leave the request body unread until `releaseStalledUploads()`, then handle normally: a store
     /// that takes its bytes slowly.
     case stall

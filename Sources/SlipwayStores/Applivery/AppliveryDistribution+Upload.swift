@@ -8,7 +8,27 @@ import SlipwayCore
 extension AppliveryDistribution {
     static let uploadStep = "upload build"
 
+    /// Uploads the build once: an earlier attempt's build is reused (`earlierUpload`), and a retry
+    /// after a failure that may have reached Applivery looks again first.
     func upload(_ artifact: Artifact, event: BuildEvent, logger: Logger) async throws(StoreCallFailure)
+        -> AppliveryBuild
+    {
+        if let earlier = await earlierUpload(of: event, logger: logger) { return earlier }
+        return try await retryPolicy.run {
+            (number) async throws(StoreCallFailure) -> RetryPolicy.Attempt<AppliveryBuild, StoreCallFailure> in
+            if number > 1, let earlier = await earlierUpload(of: event, logger: logger) { return .success(earlier) }
+            do throws(StoreCallFailure) {
+                return .success(try await uploadOnce(artifact, event: event, logger: logger))
+            } catch {
+                guard error.isRetryable else { throw error }
+                logger.info("Applivery upload failed; will look for the build, then retry", metadata: ["failure": "\(error)"])
+                return .retry(error, retryAfter: nil)
+            }
+        }
+    }
+
+    /// One `POST` of the build (no retries of its own: `upload` decides).
+    private func uploadOnce(_ artifact: Artifact, event: BuildEvent, logger: Logger) async throws(StoreCallFailure)
         -> AppliveryBuild
     {
         let size: Int64
@@ -24,17 +44,19 @@ extension AppliveryDistribution {
             fields: AppliveryBuildFields.fields(settings: settings, event: event), fileField: "build",
             fileName: artifact.fileName, fileSize: size)
         let endpoint = url(settings.uploadURL, "/v1/integrations/builds")
-        let response = try await send(step: Self.uploadStep, logger: logger) { () async throws in
-            try await body.withStreamingBody(path: artifact.path, arrival: artifact.arrival) { stream in
-                var request = HTTPClientRequest(url: endpoint)
-                request.method = .POST
-                request.headers.add(name: "Authorization", value: "Bearer \(appToken.revealed)")
-                request.headers.add(name: "Accept", value: "application/json")
-                request.headers.add(name: "Content-Type", value: body.contentType)
-                request.body = stream
-                return try await http.send(request, timeout: http.timeouts.upload(bytes: body.contentLength), logger: logger)
-            }
-        }
+        let response = try await RetryPolicy.never.send(
+            step: Self.uploadStep, service: "Applivery", secrets: secrets, logger: logger,
+            { () async throws in
+                try await body.withStreamingBody(path: artifact.path, arrival: artifact.arrival) { stream in
+                    var request = HTTPClientRequest(url: endpoint)
+                    request.method = .POST
+                    request.headers.add(name: "Authorization", value: "Bearer \(appToken.revealed)")
+                    request.headers.add(name: "Accept", value: "application/json")
+                    request.headers.add(name: "Content-Type", value: body.contentType)
+                    request.body = stream
+                    return try await http.send(request, timeout: http.timeouts.upload(bytes: body.contentLength), logger: logger)
+                }
+            }, failure: { failure($0, step: Self.uploadStep) })
         guard (200...299).contains(response.status) else {
             throw failure(response, step: Self.uploadStep)
         }
