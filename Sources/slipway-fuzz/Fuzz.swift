@@ -34,7 +34,7 @@ public func slipwayFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMut
     // scripts/fuzz first asks for the seeds, to start the corpus from real payload shapes.
     if let folder = ProcessInfo.processInfo.environment["SLIPWAY_FUZZ_WRITE_SEEDS"] {
         for (index, seed) in target.seeds.enumerated() {
-            FileManager.default.createFile(atPath: "\(folder)/seed-\(index)", contents: seed)
+            _ = FileManager.default.createFile(atPath: "\(folder)/seed-\(index)", contents: seed)
         }
         return 0
     }
