@@ -1,18 +1,29 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOHTTP1
 import SlipwayCore
 
 /// Request plumbing shared by Applivery's steps: retries, and failures that quote Applivery.
 extension AppliveryDistribution {
     /// Sends the request `make` builds until it is answered with a status that is not worth another
-    /// try (2xx, 3xx, 4xx other than 408/409/429), per `retryPolicy`. The caller reads the answer.
-    func send(step: String, logger: Logger, _ make: () async throws -> StoreHTTPResponse)
-        async throws(StoreCallFailure) -> StoreHTTPResponse
-    {
-        try await retryPolicy.send(step: step, service: "Applivery", secrets: secrets, logger: logger, make) {
+    /// try (2xx, 3xx, 4xx other than 408/409/429), per `policy` (the store's `retryPolicy` unless a
+    /// step decides its retries itself). The caller reads the answer.
+    func send(
+        step: String, policy: RetryPolicy? = nil, logger: Logger, _ make: () async throws -> StoreHTTPResponse
+    ) async throws(StoreCallFailure) -> StoreHTTPResponse {
+        try await (policy ?? retryPolicy).send(step: step, service: "Applivery", secrets: secrets, logger: logger, make) {
             failure($0, step: step)
         }
+    }
+
+    /// `GET endpoint` on Applivery's API with `bearer` (the app token unless given), answered as JSON.
+    func getAPI(_ endpoint: String, bearer: Secret? = nil, logger: Logger) async throws -> StoreHTTPResponse {
+        var request = HTTPClientRequest(url: endpoint)
+        request.method = .GET
+        request.headers.add(name: "Authorization", value: "Bearer \((bearer ?? appToken).revealed)")
+        request.headers.add(name: "Accept", value: "application/json")
+        return try await http.send(request, timeout: http.timeouts.api, logger: logger)
     }
 
     /// The failure for an answer that is not what the step needed: Applivery's quoted message and

@@ -68,13 +68,8 @@ extension AppliveryDistribution {
         let path = "/v1/organizations/\(segment(settings.organization))/apps/\(segment(appID))/builds/"
             + "\(segment(buildID))/downloadToken?type=\(settings.downloadType.rawValue)"
         let endpoint = url(settings.apiURL, path)
-        let bearer = (workspaceToken ?? appToken).revealed
         let response = try await send(step: Self.tokenStep, logger: logger) { () async throws in
-            var request = HTTPClientRequest(url: endpoint)
-            request.method = .GET
-            request.headers.add(name: "Authorization", value: "Bearer \(bearer)")
-            request.headers.add(name: "Accept", value: "application/json")
-            return try await http.send(request, timeout: http.timeouts.api, logger: logger)
+            try await getAPI(endpoint, bearer: workspaceToken ?? appToken, logger: logger)
         }
         let error = AppliveryAPIError.parse(response.bodyData)
         switch error?.code {
@@ -162,11 +157,7 @@ extension AppliveryDistribution {
         let response: StoreHTTPResponse
         do {
             response = try await send(step: Self.statusStep, logger: logger) { () async throws in
-                var request = HTTPClientRequest(url: endpoint)
-                request.method = .GET
-                request.headers.add(name: "Authorization", value: "Bearer \(appToken.revealed)")
-                request.headers.add(name: "Accept", value: "application/json")
-                return try await http.send(request, timeout: http.timeouts.api, logger: logger)
+                try await getAPI(endpoint, logger: logger)
             }
         } catch {
             logger.info("could not read the build's processing status", metadata: ["failure": "\(error.failure)"])

@@ -24,15 +24,10 @@ extension AppliveryDistribution {
         let endpoint = url(settings.apiURL, "/v1/integrations/builds?\(query)")
         let response: StoreHTTPResponse
         do {
-            response = try await RetryPolicy.never.send(
-                step: Self.listStep, service: "Applivery", secrets: secrets, logger: logger,
-                { () async throws in
-                    var request = HTTPClientRequest(url: endpoint)
-                    request.method = .GET
-                    request.headers.add(name: "Authorization", value: "Bearer \(appToken.revealed)")
-                    request.headers.add(name: "Accept", value: "application/json")
-                    return try await http.send(request, timeout: http.timeouts.api, logger: logger)
-                }, failure: { failure($0, step: Self.listStep) })
+            // One try: when the listing fails, the upload goes ahead at once.
+            response = try await send(step: Self.listStep, policy: .never, logger: logger) { () async throws in
+                try await getAPI(endpoint, logger: logger)
+            }
         } catch {
             logger.notice("could not list Applivery's builds to find an earlier upload", metadata: ["failure": "\(error)"])
             return nil
@@ -68,22 +63,12 @@ extension AppliveryDistribution {
         let items = (data as? [String: Any]).flatMap { ($0["items"] ?? $0["docs"]) as? [[String: Any]] }
             ?? (data as? [[String: Any]]) ?? []
         return items.compactMap { item in
-            guard let wrapped = try? JSONSerialization.data(withJSONObject: ["status": true, "data": item]),
-                let build = AppliveryBuild.parse(wrapped)
-            else { return nil }
+            guard let build = AppliveryBuild(object: item) else { return nil }
             let deployer = item["deployer"] as? [String: Any]
             let info = deployer?["info"] as? [String: Any]
             return ListedBuild(
-                build: build, deployerName: deployer?["name"] as? String, buildNumber: Self.text(info?["buildNumber"]),
+                build: build, deployerName: deployer?["name"] as? String, buildNumber: AppliveryBuild.text(info?["buildNumber"]),
                 commit: info?["commit"] as? String)
-        }
-    }
-
-    private static func text(_ value: Any?) -> String? {
-        switch value {
-        case let string as String: string
-        case let number as Int: String(number)
-        default: nil
         }
     }
 }

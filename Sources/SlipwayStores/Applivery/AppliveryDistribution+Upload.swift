@@ -44,19 +44,17 @@ extension AppliveryDistribution {
             fields: AppliveryBuildFields.fields(settings: settings, event: event), fileField: "build",
             fileName: artifact.fileName, fileSize: size)
         let endpoint = url(settings.uploadURL, "/v1/integrations/builds")
-        let response = try await RetryPolicy.never.send(
-            step: Self.uploadStep, service: "Applivery", secrets: secrets, logger: logger,
-            { () async throws in
-                try await body.withStreamingBody(path: artifact.path, arrival: artifact.arrival) { stream in
-                    var request = HTTPClientRequest(url: endpoint)
-                    request.method = .POST
-                    request.headers.add(name: "Authorization", value: "Bearer \(appToken.revealed)")
-                    request.headers.add(name: "Accept", value: "application/json")
-                    request.headers.add(name: "Content-Type", value: body.contentType)
-                    request.body = stream
-                    return try await http.send(request, timeout: http.timeouts.upload(bytes: body.contentLength), logger: logger)
-                }
-            }, failure: { failure($0, step: Self.uploadStep) })
+        let response = try await send(step: Self.uploadStep, policy: .never, logger: logger) { () async throws in
+            try await body.withStreamingBody(path: artifact.path, arrival: artifact.arrival) { stream in
+                var request = HTTPClientRequest(url: endpoint)
+                request.method = .POST
+                request.headers.add(name: "Authorization", value: "Bearer \(appToken.revealed)")
+                request.headers.add(name: "Accept", value: "application/json")
+                request.headers.add(name: "Content-Type", value: body.contentType)
+                request.body = stream
+                return try await http.send(request, timeout: http.timeouts.upload(bytes: body.contentLength), logger: logger)
+            }
+        }
         guard (200...299).contains(response.status) else {
             throw failure(response, step: Self.uploadStep)
         }
