@@ -61,8 +61,8 @@ extension DeliveryProcessor {
                     downloadFailure = error
                     group.cancelAll()
                 case .uploaded(let store, let result, let retryReason):
-                    // An upload that ended after the download failed was abandoned because of it.
-                    if downloadFailure != nil { continue }
+                    // An upload that ended after the download failed was abandoned because of it (the
+                    // download's task fails the arrival before it reports).
                     if await arrival.hasFailed { continue }
                     results[store] = result
                     try await jobStore.saveResult(deliveryID: record.id, result: result)

@@ -9,6 +9,8 @@ struct ArrivingFileChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
 
     let handle: ReadFileHandle
+    /// For error messages.
+    let path: String
     let range: Range<Int64>
     let chunkLength: Int64
     let arrival: ArtifactArrival
@@ -37,7 +39,7 @@ struct ArrivingFileChunks: AsyncSequence, Sendable {
                 var more = try await chunks.handle.readChunk(fromAbsoluteOffset: offset + read, length: .bytes(end - offset - read))
                 guard more.readableBytes > 0 else {
                     throw ArtifactFileError(
-                        path: "(arriving artifact)", reason: "the file ended at \(offset + read) bytes, before the \(end) the download wrote")
+                        path: chunks.path, reason: "the file ended at \(offset + read) bytes, before the \(end) the download wrote")
                 }
                 buffer.writeBuffer(&more)
             }

@@ -52,7 +52,7 @@ package enum FileUploadBody {
             return try await withFileChunks(path: path, range: range, readChunkBytes: readChunkBytes) { try await send($0) }
         }
         return try await withReadHandle(path: path) { handle in
-            try await send(ArrivingFileChunks(handle: handle, range: range, chunkLength: readChunkBytes, arrival: arrival))
+            try await send(ArrivingFileChunks(handle: handle, path: path, range: range, chunkLength: readChunkBytes, arrival: arrival))
         }
     }
 
