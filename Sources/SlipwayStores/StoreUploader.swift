@@ -9,6 +9,20 @@ package protocol StoreUploader: Sendable {
     /// Uploads `artifact` (already on local disk) and returns the result: `.succeeded` with links, or
     /// `.waiting` when the store is still processing. Throws `StoreError` naming the step that failed.
     func deliver(_ artifact: Artifact, for event: BuildEvent, logger: Logger) async throws(StoreError) -> StoreResult
+
+    /// The same, for a job that may run again: flows that make a record at the store before the
+    /// file goes (Product Science's build) save it in `checkpoint` and continue it next time.
+    func deliver(_ artifact: Artifact, for event: BuildEvent, checkpoint: StoreCheckpoint, logger: Logger)
+        async throws(StoreError) -> StoreResult
+}
+
+extension StoreUploader {
+    /// Flows whose every step can be looked up or repeated at the store need no checkpoint.
+    package func deliver(_ artifact: Artifact, for event: BuildEvent, checkpoint: StoreCheckpoint, logger: Logger)
+        async throws(StoreError) -> StoreResult
+    {
+        try await deliver(artifact, for: event, logger: logger)
+    }
 }
 
 /// A store whose work goes on after the upload (review, approval, processing). Its `deliver`

@@ -64,6 +64,10 @@ package actor FakeProductScience {
     package func setStorageHost(_ host: String) { storageHost = host }
     /// The next `count` signed URLs answer 400 `ExpiredToken`.
     package func expireNextURLs(_ count: Int) { expireNextURLs += count }
+    /// Every signed URL issued so far answers 400 `ExpiredToken` from now on.
+    package func expireIssuedURLs() {
+        for key in signed.keys { signed[key]?.expired = true }
+    }
     package func enqueue(_ faults: FakeProductScienceFault..., at endpoint: FakeProductScienceEndpoint) {
         self.faults[endpoint, default: []].append(contentsOf: faults)
     }
@@ -167,7 +171,8 @@ package actor FakeProductScience {
             await log(.storage, request, response, bytes: bytes)
             return response
         }
-        if case .status(let status, let message) = await nextFault(.storage) {
+        let fault = await nextFault(.storage)
+        if case .status(let status, let message) = fault {
             let code = status >= 500 ? "InternalError" : (status == 403 ? "SignatureDoesNotMatch" : "BadRequest")
             return try await refuse(status, code, message ?? "We encountered an internal error. Please try again.")
         }
@@ -209,6 +214,9 @@ package actor FakeProductScience {
             FakeProductScienceUpload(
                 buildID: entry.buildID, method: request.method.rawValue, headers: headers, byteCount: bytes,
                 sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined()))
+        if fault == .acceptThenDrop {
+            return Response(status: .ok, body: ResponseBody(contentLength: 64) { _ in throw FakeConnectionReset() })
+        }
         let response = Response(status: .ok, headers: [.contentLength: "0"])
         await log(.storage, request, response, bytes: bytes)
         return response

@@ -46,4 +46,7 @@ package enum FakeProductScienceFault: Sendable, Equatable {
     /// Answer this status with a JSON `{"message":…}` (API) or a GCS XML error (storage); the body
     /// is drained first.
     case status(Int, message: String? = nil)
+    /// Storage only: store the file, then drop the connection instead of answering (the lost answer
+    /// after which the client cannot know the object is there).
+    case acceptThenDrop
 }

@@ -26,6 +26,9 @@ extension DeliveryProcessor {
     ) async throws {
         let arrival = ArtifactArrival()
         onArrival?(arrival)
+        let checkpoints = CheckpointLedger(due.reduce(into: [:]) { saved, upload in
+            saved[upload.store] = results[upload.store]?.resumeData ?? [:]
+        })
         let fetcher = fetcher
         var downloadFailure: ArtifactFetchError?
         try await withThrowingTaskGroup(of: Finished.self) { group in
@@ -46,7 +49,9 @@ extension DeliveryProcessor {
             if let artifact = await arrival.uploadable() {
                 try await markUploading(due, artifact: artifact, record: record, event: event, results: &results, logger: logger)
                 for upload in due {
-                    let task = uploadTask(upload, artifact: artifact, event: event, lastAttempt: lastAttempt, results: results, logger: logger)
+                    let task = uploadTask(
+                        upload, artifact: artifact, event: event, deliveryID: record.id, lastAttempt: lastAttempt,
+                        results: results, checkpoints: checkpoints, logger: logger)
                     group.addTask { await task() }
                 }
             }
@@ -78,14 +83,16 @@ extension DeliveryProcessor {
             }
         }
         if let error = downloadFailure {
-            try await recordDownloadFailure(error, for: due, deliveryID: record.id, lastAttempt: lastAttempt, results: &results, retryReasons: &retryReasons)
+            try await recordDownloadFailure(
+                error, for: due, deliveryID: record.id, lastAttempt: lastAttempt, checkpoints: checkpoints,
+                results: &results, retryReasons: &retryReasons)
         }
     }
 
     /// Every store of the artifact gets the download's failure: pending again when it is worth retrying.
     private func recordDownloadFailure(
         _ error: ArtifactFetchError, for due: [PlannedUpload], deliveryID: String, lastAttempt: Bool,
-        results: inout [String: StoreResult], retryReasons: inout [String]
+        checkpoints: CheckpointLedger, results: inout [String: StoreResult], retryReasons: inout [String]
     ) async throws {
         let failure = StoreFailure(step: "download artifact", message: error.description)
         let retry = error.isRetryable && !lastAttempt
@@ -97,6 +104,8 @@ extension DeliveryProcessor {
             result.failure = failure
             result.links = []
             result.updatedAt = Date()
+            // A store that made its record before the download broke off continues it next time.
+            result.resumeData = retry ? await checkpoints.saved(upload.store) : [:]
             results[upload.store] = result
             try await jobStore.saveResult(deliveryID: deliveryID, result: result)
         }
@@ -123,8 +132,8 @@ extension DeliveryProcessor {
 
     /// One store's upload, as the group's child: its result, and why it will be retried if it will.
     private func uploadTask(
-        _ upload: PlannedUpload, artifact: Artifact, event: BuildEvent, lastAttempt: Bool, results: [String: StoreResult],
-        logger: Logger
+        _ upload: PlannedUpload, artifact: Artifact, event: BuildEvent, deliveryID: String, lastAttempt: Bool,
+        results: [String: StoreResult], checkpoints: CheckpointLedger, logger: Logger
     ) -> @Sendable () async -> Finished {
         guard let uploader = uploaders[upload.uploaderKey] else {
             // Planned when the webhook came in; the config no longer has the store.
@@ -135,19 +144,41 @@ extension DeliveryProcessor {
             let result = StoreResult(store: upload.store, storeType: type, state: .failed, summary: "failed: store removed", failure: failure)
             return { .uploaded(store: upload.store, result: result, retryReason: nil) }
         }
+        let running = results[upload.store]
+        let jobStore = jobStore
         return {
+            let checkpoint = StoreCheckpoint(saved: await checkpoints.saved(upload.store)) { values in
+                await checkpoints.record(values, for: upload.store)
+                guard var result = running else { return }
+                result.resumeData = values
+                result.updatedAt = Date()
+                try await jobStore.saveResult(deliveryID: deliveryID, result: result)
+            }
             do throws(StoreError) {
-                let result = try await uploader.deliver(artifact, for: event, logger: logger)
+                let result = try await uploader.deliver(artifact, for: event, checkpoint: checkpoint, logger: logger)
                 return .uploaded(store: upload.store, result: result, retryReason: nil)
             } catch {
                 if error.isRetryable && !lastAttempt {
                     var result = error.result
                     result.state = .pending
                     result.summary = "will retry: \(error.failure.step)"
+                    result.resumeData = await checkpoints.saved(upload.store)
                     return .uploaded(store: upload.store, result: result, retryReason: error.description)
                 }
                 return .uploaded(store: upload.store, result: error.result, retryReason: nil)
             }
         }
     }
+}
+
+/// The checkpoints of one fan-out's stores (`StoreCheckpoint`): what each saved last, so a result
+/// recorded after a retryable failure or a broken-off download keeps it for the next attempt.
+actor CheckpointLedger {
+    private var values: [String: [String: String]]
+
+    init(_ values: [String: [String: String]]) { self.values = values }
+
+    func saved(_ store: String) -> [String: String] { values[store] ?? [:] }
+
+    func record(_ saved: [String: String], for store: String) { values[store] = saved }
 }

@@ -2,15 +2,15 @@ import Foundation
 
 /// Step 2's answer: how to send the file (`uploadSpec`: method, signed URL, headers) and the build
 /// Product Science created for it.
-struct ProductScienceBuildAnswer: Decodable, Sendable {
-    struct UploadSpec: Decodable, Sendable {
+struct ProductScienceBuildAnswer: Codable, Sendable {
+    struct UploadSpec: Codable, Sendable {
         var method: String
         /// A signed storage URL. Its query string is the credential: never logged or quoted.
         var url: String
         var headers: [String: String]?
     }
 
-    struct Build: Decodable, Sendable {
+    struct Build: Codable, Sendable {
         var id: ProductScienceID
         var uploadState: String?
         var buildType: String?
