@@ -29,8 +29,10 @@ package struct StoreResult: Codable, Sendable, Equatable {
     package var details: [Detail]
     package var failure: StoreFailure?
     package var updatedAt: Date
-    /// What the store's client needs to check a `.waiting` result again (an upload id, a build id).
-    /// Never shown to people; never holds a secret.
+    /// What the store's client needs to check a `.waiting` result again (an upload id, a build id),
+    /// or, while `.running`, to continue an upload the store already has a record of (a
+    /// `StoreCheckpoint`: Product Science's build and its short-lived signed upload URL). Never shown
+    /// to people; kept only in the job store.
     package var resumeData: [String: String]
 
     package init(

@@ -282,7 +282,9 @@ extension FakeAmazonAppstore {
     }
 
     /// Stores what arrived, after the body was read and hashed.
-    func finishUpload(_ route: FakeAmazonRoute, bytes: Int64, sha256: String, fileName: String?) -> FakeAmazonReply {
+    func finishUpload(
+        _ route: FakeAmazonRoute, bytes: Int64, sha256: String, fileName: String?, versionCode: Int? = nil
+    ) -> FakeAmazonReply {
         guard let (_, edit) = openEditOrNotFound(route) else {
             return .error(404, "Edit \(route.editID) not found for application \(route.appID)")
         }
@@ -296,7 +298,7 @@ extension FakeAmazonAppstore {
             }
             let apk = FakeAmazonAPK(
                 id: "M" + FakeOpaque.hex(bytes: 6).uppercased(), name: fileName ?? "app.apk",
-                versionCode: makeVersionCode(), byteCount: bytes, sha256: sha256, via: "upload")
+                versionCode: versionCode ?? makeVersionCode(), byteCount: bytes, sha256: sha256, via: "upload")
             updated.apks.append(apk)
             changed(editKey(route))
             reply = .json(200, Self.apkJSON(apk))
@@ -308,7 +310,7 @@ extension FakeAmazonAppstore {
                 return .error(404, "APK \(route.apkID) not found")
             }
             var apk = updated.apks[index]
-            apk.versionCode = makeVersionCode()
+            apk.versionCode = versionCode ?? makeVersionCode()
             apk.byteCount = bytes
             apk.sha256 = sha256
             apk.via = "replace"

@@ -53,6 +53,7 @@ extension FakeAmazonAppstore {
                 return try await drainThen(refusal)
             }
             let received: (bytes: Int64, sha256: String)
+            var kept = Data()  // the APK, for its version code, when it is small enough to keep
             if route.operation == .uploadLargeAPK, let contentType, contentType.hasPrefix("multipart/form-data") {
                 guard var reader = FakeMultipartFileReader(contentType: contentType) else {
                     return try await drainThen(.error(400, "multipart/form-data without a boundary"))
@@ -70,14 +71,25 @@ extension FakeAmazonAppstore {
                 for try await buffer in request.body {
                     bodyBytes += Int64(buffer.readableBytes)
                     buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                    if bodyBytes <= Self.versionCodeReadLimit { kept.append(contentsOf: buffer.readableBytesView) }
                 }
                 received = (bodyBytes, hasher.finalize().hexString)
             }
             if let declaredLength, declaredLength != bodyBytes {
                 return await finish(.error(400, "Content-Length does not match the body"))
             }
-            return await finish(
-                finishUpload(route, bytes: received.bytes, sha256: received.sha256, fileName: fileName))
+            let reply = await finishUpload(
+                    route, bytes: received.bytes, sha256: received.sha256, fileName: fileName,
+                    versionCode: bodyBytes <= Self.versionCodeReadLimit ? FakeAPKVersionCode.read(apk: kept) : nil)
+            if fault == .acceptThenDrop {
+                await record(
+                    FakeAmazonRequest(
+                        operation: route.operation, method: request.method.rawValue, path: request.uri.path,
+                        ifMatch: ifMatch, contentType: contentType, fileName: fileName, bodyBytes: bodyBytes,
+                        status: 0))
+                return Response(status: .ok, body: ResponseBody(contentLength: 64) { _ in throw FakeConnectionReset() })
+            }
+            return await finish(reply)
         }
 
         var body = Data()
@@ -87,6 +99,12 @@ extension FakeAmazonAppstore {
         }
         return await finish(respond(route, ifMatch: ifMatch, body: body, fault: fault))
     }
+}
+
+extension FakeAmazonAppstore {
+    /// Uploads up to this size are kept in memory to read their version code; larger ones (and
+    /// files that are not APKs) get the next number of a counter.
+    static let versionCodeReadLimit: Int64 = 32 * 1024 * 1024
 }
 
 /// Reads a `multipart/form-data` body with one file part as it streams: keeps the part headers

@@ -25,4 +25,7 @@ package enum FakeAmazonFault: Sendable, Equatable {
     case enterReview
     /// `validateEdit` / `commitEdit` answer 403 with these validation errors.
     case validationErrors([String])
+    /// Uploads only: take the file (the APK is in the Edit from then on), then drop the connection
+    /// instead of answering — the lost answer after which a blind retry adds the APK twice.
+    case acceptThenDrop
 }

@@ -82,7 +82,7 @@ package struct AmazonAppstoreSubmission: StoreUploader {
         let (edit, created) = try await openEdit(logger: logger)
         logger.info(created ? "created an edit" : "reusing the open edit", metadata: ["edit": "\(edit.id)"])
         do {
-            let apk = try await putAPK(artifact, size: size, isLarge: isLarge, into: edit, logger: logger)
+            let apk = try await putAPK(artifact, size: size, isLarge: isLarge, into: edit, created: created, logger: logger)
             let languages = try await updateListings(edit, logger: logger)
             for image in settings.images { try await uploadImage(image, into: edit, logger: logger) }
             if let availability = settings.availability {
@@ -197,10 +197,17 @@ package struct AmazonAppstoreSubmission: StoreUploader {
         var action: String
     }
 
-    private func putAPK(_ artifact: Artifact, size: Int64, isLarge: Bool, into edit: AmazonEdit, logger: Logger)
-        async throws(StoreCallFailure) -> APKOutcome
-    {
+    private func putAPK(
+        _ artifact: Artifact, size: Int64, isLarge: Bool, into edit: AmazonEdit, created: Bool, logger: Logger
+    ) async throws(StoreCallFailure) -> APKOutcome {
         let apksPath = api.editPath(edit) + "/apks"
+        // Replacing is the same write again; adding (or deleting, then adding) is not.
+        if !created, settings.apkMode != .replace, let earlier = try await earlierUpload(of: artifact, in: edit, logger: logger) {
+            return APKOutcome(
+                apk: earlier,
+                action: "kept \(earlier.id): the edit already had version code \(earlier.versionCode.map(String.init) ?? "?") "
+                    + "(an earlier attempt uploaded it)")
+        }
         switch settings.apkMode {
         case .add:
             let apk = try await uploadNew(artifact, size: size, isLarge: isLarge, edit: edit, logger: logger)
@@ -254,12 +261,7 @@ package struct AmazonAppstoreSubmission: StoreUploader {
         -> AmazonAPK?
     {
         let step = "list APKs"
-        let response = try await api.send(
-            .init(step: step, method: .GET, path: api.editPath(edit) + "/apks", idempotent: true), logger: logger)
-        try api.expect(response, [200, 204], step: step)
-        let apks: [AmazonAPK] =
-            response.status == 204 || response.body.readableBytes == 0
-            ? [] : try api.decode([AmazonAPK].self, response, step: step)
+        let apks = try await listAPKs(edit, logger: logger)
         let listed = apks.map { "\($0.id) (\($0.name ?? "unnamed"), version code \($0.versionCode.map(String.init) ?? "?"))" }
             .joined(separator: ", ")
         if let wanted = settings.replaceAPKID {
