@@ -84,6 +84,19 @@ struct ServerSettingsTests {
         #expect(tooOften.contains { $0.line == 6 && $0.message.contains("lookback") }, "an unknown key is named: \(tooOften)")
     }
 
+    @Test func theRetryScheduleHasDefaultsAndIsReadWhenWritten() throws {
+        let defaults = try ConfigLoader.parse(yaml: validConfig, file: "slipway.yml").server.retry
+        #expect(defaults.maxAttempts == 6 && defaults.firstDelaySeconds == 30 && defaults.maxDelaySeconds == 1800)
+        let set = try ConfigLoader.parse(
+            yaml: config("  retry:\n    max_attempts: 40\n    first_delay_seconds: 1\n    max_delay_seconds: 3"), file: "slipway.yml"
+        ).server.retry
+        #expect(set.maxAttempts == 40 && set.firstDelaySeconds == 1 && set.maxDelaySeconds == 3)
+        let wrong = diagnostics(config("  retry:\n    max_attempts: 0\n    first_delay_seconds: 60\n    max_delay_seconds: 5\n    attempts: 3"))
+        #expect(wrong.contains { $0.line == 5 && $0.message.contains("server.retry.max_attempts") }, "\(wrong)")
+        #expect(wrong.contains { $0.message.contains("server.retry.max_delay_seconds (5) is below first_delay_seconds (60)") }, "\(wrong)")
+        #expect(wrong.contains { $0.line == 8 && $0.message.contains("attempts") }, "an unknown key is named: \(wrong)")
+    }
+
     @Test func mistakesAreReportedAtTheirLineWithWhatToWrite() {
         let found = diagnostics(
             config(

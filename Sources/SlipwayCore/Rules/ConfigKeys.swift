@@ -5,10 +5,11 @@ package enum ConfigKeys {
     package static let topLevel = ["version", "server", "sources", "stores", "notifications", "rules"]
     package static let server = [
         "host", "port", "public_url", "database", "data_dir", "max_webhook_bytes", "workers", "templates", "access",
-        "dashboard", "admin_listen", "outbound", "trusted_proxies", "polling",
+        "dashboard", "admin_listen", "outbound", "trusted_proxies", "polling", "retry",
         "reconcile", "shutdown_grace_seconds",
     ]
     package static let polling = ["first_delay_seconds", "max_delay_seconds", "max_rounds"]
+    package static let retry = ["max_attempts", "first_delay_seconds", "max_delay_seconds"]
     package static let reconcile = ["interval_seconds", "lookback_hours", "grace_seconds"]
     package static let access = ["api_tokens", "session_key", "session_hours", "github"]
     package static let gitHubSignIn = [
@@ -84,7 +85,7 @@ package enum ConfigKeys {
     /// Every section with its keys, in the order README's key index lists them.
     package static let all: [(section: String, keys: [String])] = [
         ("top level", topLevel), ("server", server), ("server.access", access), ("server.access.github", gitHubSignIn),
-        ("server.dashboard", dashboard), ("server.outbound", outbound), ("server.polling", polling), ("server.reconcile", reconcile),
+        ("server.dashboard", dashboard), ("server.outbound", outbound), ("server.polling", polling), ("server.retry", retry), ("server.reconcile", reconcile),
         ("sources", sources),
         ("sources.github", github), ("sources.github.app", githubApp), ("sources.generic", generic), ("sources.gitlab", gitlab), ("sources.bitrise", bitrise),
         ("sources.buildkite", buildkite), ("sources.circleci", circleci), ("stores (google-play)", googlePlay),

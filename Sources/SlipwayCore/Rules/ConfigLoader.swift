@@ -127,6 +127,7 @@ package enum ConfigLoader {
         if let n = entries["dashboard"]?.value { readDashboard(n, into: &settings.access, reader: &reader) }
         if let n = entries["outbound"]?.value { settings.outbound = readOutbound(n, reader: &reader) }
         if let n = entries["polling"]?.value { settings.polling = readPolling(n, reader: &reader) }
+        if let n = entries["retry"]?.value { settings.retry = readRetry(n, reader: &reader) }
         if let n = entries["reconcile"]?.value { settings.reconcile = readReconcile(n, reader: &reader) }
         if let n = entries["trusted_proxies"]?.value {
             settings.trustedProxies = readNetworks(n, "server.trusted_proxies", reader: &reader)

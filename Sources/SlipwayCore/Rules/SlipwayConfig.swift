@@ -54,6 +54,7 @@ package struct ServerSettings: Sendable, Equatable {
     package var trustedProxies: [NetworkRange] = []
     /// How long store states that take a while (approvals, processing) are checked again.
     package var polling = PollingSettings()
+    package var retry = RetrySettings()
     package var reconcile = ReconcileSettings()
 
     package init() {}

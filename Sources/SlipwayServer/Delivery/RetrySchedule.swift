@@ -1,3 +1,5 @@
+package import SlipwayCore
+
 /// When a delivery whose store or artifact host failed with a retryable error runs again.
 ///
 /// Separate from the in-request retries of `RetryPolicy`: those ride out a blip within seconds;
@@ -13,6 +15,13 @@ package struct RetrySchedule: Sendable, Equatable {
         self.maxAttempts = maxAttempts
         self.firstDelay = firstDelay
         self.maxDelay = maxDelay
+    }
+
+    /// The schedule `server.retry` describes.
+    package init(_ settings: RetrySettings) {
+        self.init(
+            maxAttempts: settings.maxAttempts, firstDelay: .seconds(settings.firstDelaySeconds),
+            maxDelay: .seconds(settings.maxDelaySeconds))
     }
 
     /// Exponential: first, 2×first, 4×first… capped at `maxDelay`.

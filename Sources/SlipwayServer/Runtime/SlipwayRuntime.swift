@@ -38,7 +38,8 @@ package struct SlipwayRuntime: Sendable {
 
     /// Knobs tests and the demo turn; production uses the defaults.
     package struct Options: Sendable {
-        package var retrySchedule = RetrySchedule()
+        /// Overrides `server.retry` (tests); nil takes the config's schedule.
+        package var retrySchedule: RetrySchedule?
         /// Overrides `server.polling` (tests); nil takes the config's schedule.
         package var pollSchedule: PollSchedule?
         package var storeRetryPolicy = RetryPolicy.default
@@ -141,7 +142,7 @@ package struct SlipwayRuntime: Sendable {
             var runtime = SlipwayRuntime(
                 config: config, jobStore: jobStore, httpClient: httpClient, adapters: adapters, uploaders: uploaders,
                 fetcher: fetcher, reporter: reporter, metrics: SlipwayMetrics(), access: access, logger: logger,
-                retrySchedule: options.retrySchedule,
+                retrySchedule: options.retrySchedule ?? RetrySchedule(config.server.retry),
                 pollSchedule: options.pollSchedule ?? PollSchedule(config.server.polling), dataDirectory: dataDirectory,
                 buildListers: Self.buildListers(
                     sources: sources, github: gitHubCredentials, gitHubAPI: gitHubAPI, ci: ci, http: OutboundHTTP(client: httpClient)))

@@ -127,7 +127,8 @@ struct AmazonSubmissionAPI: Sendable {
             hint = "check app_id \"\(appID)\" (Developer Console → the app → Upload Your App File → App ID key); "
                 + "the app's first version must be submitted through the console"
         case 409:
-            hint = "another Edit was opened at the same time; deliver again to reuse it"
+            hint = "Amazon reported a conflicting change made at the same time (another Edit or update); "
+                + "Slipway will try the delivery again later, reusing the open Edit"
         case 412:
             hint = Self.inReviewHint
         case 413:
@@ -141,7 +142,7 @@ struct AmazonSubmissionAPI: Sendable {
         }
         return StoreCallFailure(
             step: step, message: Redaction.scrub(message), hint: hint, httpStatus: status,
-            isRetryable: status != 409 && RetryPolicy.isRetryable(status: status))
+            isRetryable: RetryPolicy.isRetryable(status: status))
     }
 
     static let inReviewHint =

@@ -51,6 +51,17 @@ package struct PollingSettings: Sendable, Equatable {
     package init() {}
 }
 
+/// `server.retry`: when a delivery whose store or artifact host failed with a retryable error
+/// (5xx, 429, a broken connection) runs again — `first_delay_seconds`, doubling up to
+/// `max_delay_seconds` — and after how many attempts such a store is reported as failed.
+package struct RetrySettings: Sendable, Equatable {
+    package var maxAttempts = 6
+    package var firstDelaySeconds = 30
+    package var maxDelaySeconds = 1800
+
+    package init() {}
+}
+
 /// `server.reconcile`: how often Slipway asks each CI for finished builds it never got a webhook
 /// for, and how far back. `interval_seconds: 0` turns it off.
 package struct ReconcileSettings: Sendable, Equatable {

@@ -111,6 +111,24 @@ extension ConfigLoader {
         return settings
     }
 
+    static func readRetry(_ node: Node, reader: inout YAMLNodeReader) -> RetrySettings {
+        var settings = RetrySettings()
+        guard let fields = reader.entries(node, in: "server.retry", allowed: ConfigKeys.retry) else { return settings }
+        if let n = fields["max_attempts"]?.value, let v = reader.int(n, "server.retry.max_attempts", range: 1...100) {
+            settings.maxAttempts = v
+        }
+        if let n = fields["first_delay_seconds"]?.value, let v = reader.int(n, "server.retry.first_delay_seconds", range: 1...86_400) {
+            settings.firstDelaySeconds = v
+        }
+        if let n = fields["max_delay_seconds"]?.value, let v = reader.int(n, "server.retry.max_delay_seconds", range: 1...604_800) {
+            settings.maxDelaySeconds = v
+        }
+        if settings.maxDelaySeconds < settings.firstDelaySeconds {
+            reader.error(node, "server.retry.max_delay_seconds (\(settings.maxDelaySeconds)) is below first_delay_seconds (\(settings.firstDelaySeconds)); make it at least as long")
+        }
+        return settings
+    }
+
     static func readReconcile(_ node: Node, reader: inout YAMLNodeReader) -> ReconcileSettings {
         var settings = ReconcileSettings()
         guard let fields = reader.entries(node, in: "server.reconcile", allowed: ConfigKeys.reconcile) else { return settings }
