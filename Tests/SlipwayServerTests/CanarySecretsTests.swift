@@ -75,11 +75,7 @@ import Testing
                     sinks.append(("Slack message", message.text + "\n" + String(decoding: message.blocks, as: UTF8.self)))
                 }
                 for post in await world.slack.webhookPosts { sinks.append(("Slack post", String(decoding: post, as: UTF8.self))) }
-                for file in ["slipway.db", "slipway.db-wal"] {
-                    if let data = FileManager.default.contents(atPath: world.folder.appendingPathComponent(file).path) {
-                        sinks.append((file, String(decoding: data, as: UTF8.self)))
-                    }
-                }
+                sinks += Self.jobStoreSinks(world)
 
                 // The failures happened, and said what they were about (so the sinks had something to leak).
                 let everything = sinks.map(\.1).joined(separator: "\n")
@@ -88,18 +84,7 @@ import Testing
                 #expect(everything.contains("HTTP 404"))
                 #expect(logs.text.contains("trace"), "trace lines were captured")
 
-                let canaries = try await Self.canaries(world)
-                var hits: [String] = []
-                for (name, secret) in canaries {
-                    for form in Self.encodings(of: secret) {
-                        for (sink, text) in sinks where text.contains(form) {
-                            // The one exception, by design: a URL the webhook names is kept whole in the
-                            // job store, because the worker downloads from it (after a restart, too).
-                            if secret == Self.urlSignature && sink.hasPrefix("slipway.db") { continue }
-                            hits.append("\(name) (\(form == secret ? "raw" : "encoded \(form.prefix(12))…")) in \(sink)")
-                        }
-                    }
-                }
+                let hits = Self.hits(of: try await Self.canaries(world), in: sinks)
                 #expect(hits.isEmpty, "secrets reached sinks:\n\(hits.joined(separator: "\n"))")
             }
         }
@@ -132,6 +117,30 @@ import Testing
         canaries.append(("Play private key (a line of it)", String(pem[pem.count / 2])))
         for token in await world.play.issuedTokens { canaries.append(("Google access token", token)) }
         return canaries
+    }
+
+    /// Where each canary shows up, in any of its encodings.
+    static func hits(of canaries: [(String, String)], in sinks: [(String, String)]) -> [String] {
+        var hits: [String] = []
+        for (name, secret) in canaries {
+            for form in encodings(of: secret) {
+                for (sink, text) in sinks where text.contains(form) {
+                    // The one exception, by design: a URL the webhook names is kept whole in the
+                    // job store, because the worker downloads from it (after a restart, too).
+                    if secret == urlSignature && sink.hasPrefix("slipway.db") { continue }
+                    hits.append("\(name) (\(form == secret ? "raw" : "encoded \(form.prefix(12))…")) in \(sink)")
+                }
+            }
+        }
+        return hits
+    }
+
+    /// The job store file and its WAL, as text.
+    static func jobStoreSinks(_ world: TestWorld) -> [(String, String)] {
+        ["slipway.db", "slipway.db-wal"].compactMap { file in
+            FileManager.default.contents(atPath: world.folder.appendingPathComponent(file).path)
+                .map { (file, String(decoding: $0, as: UTF8.self)) }
+        }
     }
 
     /// `secret` raw, base64, base64url, percent-encoded, JSON-escaped and as lowercase hex.

@@ -28,6 +28,8 @@ struct TestWorld: Sendable {
     let slack: FakeSlack
     let folder: URL
     let configPath: String
+    /// Secrets the `extra` config sections name, beside the world's own.
+    var extraEnvironment: [String: String] = [:]
 
     static let repository = "acme/app"
     static let packageName = "com.acme.app"
@@ -48,7 +50,15 @@ struct TestWorld: Sendable {
             "SLIPWAY_GENERIC_SECRET": Self.genericSecret, "APPLIVERY_APP_TOKEN": Self.appliveryToken,
             "GITLAB_WEBHOOK_TOKEN": Self.gitlabWebhookToken, "GITLAB_TOKEN": Self.gitlabToken, "SLACK_BOT_TOKEN": Self.slackToken,
             "SLIPWAY_API_TOKEN": Self.apiToken, "GITHUB_OAUTH_SECRET": Self.oauthSecret,
-        ]
+        ].merging(extraEnvironment) { $1 }
+    }
+
+    /// Config added to the world's own, each section's lines indented as under its key (2 spaces).
+    struct Extra: Sendable {
+        var sources = ""
+        var notifications = ""
+        var rules = ""
+        var environment: [String: String] = [:]
     }
 
     /// One service account for the whole test process: RSA key generation is slow.
@@ -77,7 +87,8 @@ struct TestWorld: Sendable {
     /// - Parameter githubApp: authenticate to GitHub as an App (JWT → installation tokens), not with a token.
     static func with<T: Sendable>(
         twoStores: Bool = false, resumableChunks: Bool = false, playMediaOnly: Bool = false, database: String? = nil,
-        serverExtra: String = TestWorld.defaultAccess, githubApp: Bool = false, body: (TestWorld) async throws -> T
+        serverExtra: String = TestWorld.defaultAccess, githubApp: Bool = false, extra: Extra = Extra(),
+        body: (TestWorld) async throws -> T
     ) async throws -> T {
         let github = githubApp ? FakeGitHub(token: "static-token-not-used", login: appBotLogin) : FakeGitHub(token: gitHubToken)
         if githubApp {
@@ -121,6 +132,7 @@ struct TestWorld: Sendable {
                             webhook_token: ${GITLAB_WEBHOOK_TOKEN}
                             token: ${GITLAB_TOKEN}
                             api_url: \(gitlabURL)
+                        \(extra.sources)
                         stores:
                           play:
                             type: google-play
@@ -147,6 +159,7 @@ struct TestWorld: Sendable {
                             token: ${SLACK_BOT_TOKEN}
                             channel: C0RELEASES
                             api_url: \(slackURL)/api
+                        \(extra.notifications)
                         rules:
                           - name: PR builds to Play
                             repo: \(repository)
@@ -160,13 +173,14 @@ struct TestWorld: Sendable {
                             events: [push]
                             artifact: "**/*-release.apk"
                             stores: [play, applivery]
+                        \(extra.rules)
                         """
                     let configPath = folder.appendingPathComponent("slipway.yml").path
                     try config.write(toFile: configPath, atomically: true, encoding: .utf8)
                     let world = TestWorld(
                         github: github, githubURL: githubURL, play: play, playURL: playURL, artifacts: artifacts,
                         artifactsURL: artifactsURL, applivery: applivery, appliveryURL: appliveryURL, gitlab: gitlab,
-                        slack: slack, folder: folder, configPath: configPath)
+                        slack: slack, folder: folder, configPath: configPath, extraEnvironment: extra.environment)
                     return try await body(world)
                 }
             }

@@ -41,6 +41,9 @@ extension FakeGitHub {
         uninstalledRepositories.insert(repository)
     }
 
+    /// Every installation token issued so far (for tests that look for them where they must not be).
+    package var issuedInstallationTokens: [String] { Array(installationTokens.keys) }
+
     /// Makes every installation token issued so far expire now (as an hour passing would).
     package func expireInstallationTokens() {
         for key in installationTokens.keys { installationTokens[key] = .distantPast }
