@@ -179,7 +179,7 @@ struct AmazonAppstoreSubmissionTests {
         }
     }
 
-    @Test func twoStaleETagsInARowFailClearlyWithoutLooping() async throws {
+    @Test func twoStaleETagsInARowFailClearlyWithoutLoopingAndAreRetriedLaterWhileTheEditIsOpen() async throws {
         try await Harness.run { harness in
             await harness.amazon.enqueue(.staleETag, on: .replaceAPK)
             await harness.amazon.enqueue(.staleETag, on: .replaceAPK)
@@ -187,7 +187,9 @@ struct AmazonAppstoreSubmissionTests {
 
             #expect(error.failure.step == "replace APK")
             #expect(error.failure.httpStatus == 412)
-            #expect(!error.isRetryable)
+            // Someone else kept writing to the open edit: not review, so the delivery runs again later.
+            #expect(error.isRetryable)
+            #expect(error.failure.message.contains("another client was changing the edit"))
             #expect(await harness.amazon.requests(.replaceAPK).count == 2)
         }
     }

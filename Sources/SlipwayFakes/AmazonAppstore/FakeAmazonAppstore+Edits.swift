@@ -74,7 +74,9 @@ extension FakeAmazonAppstore {
         app = apps[route.appID]!
         switch route.operation {
         case .getActiveEdit:
-            guard let edit = app.edit else { return .json(200, [String: Any]()) }
+            guard var edit = app.edit else { return .json(200, [String: Any]()) }
+            // A version in review shows as the app's edit in review (no longer IN_PROGRESS).
+            if app.inReview { edit.status = "REVIEW" }
             return .json(200, Self.editJSON(edit), etag: etag("edit:\(edit.id)"))
         case .createEdit:
             if app.edit != nil { return .error(409, code: "conflict", "An edit already exists for this application") }

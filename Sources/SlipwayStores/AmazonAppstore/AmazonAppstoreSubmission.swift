@@ -18,6 +18,7 @@ package struct AmazonAppstoreSubmission: StoreUploader {
     package let definition: StoreDefinition
     package let settings: AmazonAppstoreSettings
     let api: AmazonSubmissionAPI
+    let turns = AmazonEditTurns()
 
     /// - Parameters:
     ///   - settings: image `file`s must already be absolute (the factory anchors them).
@@ -44,9 +45,17 @@ package struct AmazonAppstoreSubmission: StoreUploader {
         var logger = logger
         logger[metadataKey: "store"] = "\(definition.name)"
         logger[metadataKey: "app"] = "\(settings.appID)"
-        do {
-            return try await submit(artifact, logger: logger)
-        } catch {
+        let outcome = await turns.take { [self, logger] () async -> Result<StoreResult, StoreCallFailure> in
+            do throws(StoreCallFailure) {
+                return .success(try await submit(artifact, logger: logger))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(let result):
+            return result
+        case .failure(let error):
             logger.warning("Amazon Appstore delivery failed", metadata: ["failure": "\(error.failure)"])
             throw error.storeError(store: definition.name, storeType: .amazonAppstore)
         }

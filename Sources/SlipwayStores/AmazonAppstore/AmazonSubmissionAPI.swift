@@ -151,6 +151,22 @@ struct AmazonSubmissionAPI: Sendable {
         + "Slipway does not retry this by itself"
 
     /// Two 412s in a row, the second after a fresh ETag: not a stale ETag, the app is in review.
+    /// A 412 after a fresh read: review, unless the app's Edit is still open — then someone else
+    /// (another replica, a person in the console) was writing to it at the same moment, and the
+    /// delivery is worth trying again later.
+    func secondPreconditionFailure(_ response: StoreHTTPResponse, step: String, logger: Logger) async -> StoreCallFailure {
+        guard let open = try? await activeEdit(logger: logger), open.isInProgress else {
+            return inReviewFailure(response, step: step)
+        }
+        var failure = failure(response, step: step)
+        failure.failure.message =
+            "Amazon answered HTTP 412 Precondition Failed twice while edit \(open.id) stayed open: another client was "
+            + "changing the edit at the same time (\(failure.failure.message))"
+        failure.failure.hint = "Slipway will try the delivery again later; if this repeats, check who else writes to the app's edit"
+        failure.isRetryable = true
+        return failure
+    }
+
     func inReviewFailure(_ response: StoreHTTPResponse, step: String) -> StoreCallFailure {
         var failure = failure(response, step: step)
         failure.failure.message =
@@ -202,7 +218,7 @@ struct AmazonSubmissionAPI: Sendable {
             let current = try await read()
             let response = try await write(current)
             guard response.status == 412 else { return response }
-            guard attempt == 1 else { throw inReviewFailure(response, step: step) }
+            guard attempt == 1 else { throw await secondPreconditionFailure(response, step: step, logger: logger) }
             logger.info("412 Precondition Failed; reading a fresh ETag and trying once more", metadata: ["step": "\(step)"])
             attempt += 1
         }

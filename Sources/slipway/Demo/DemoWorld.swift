@@ -91,50 +91,12 @@ struct DemoWorld: Sendable {
                 token: ${GITHUB_TOKEN}
                 api_url: \(u["GitHub"]!)
             stores:
-              play:
-                type: google-play
-                package_name: \(Self.packageName)
-                service_account: file:play-key.json
-                api_url: \(u["Google Play"]!)
-              applivery:
-                type: applivery
-                app_token: ${APPLIVERY_APP_TOKEN}
-                organization: acme
-                upload_url: \(u["Applivery"]!)/upload
-                api_url: \(u["Applivery"]!)/api
-                download_url: \(u["Applivery"]!)/download
-              product-science:
-                type: build-uploads
-                token: ${PRODUCTSCIENCE_TOKEN}
-                project: acme-android
-                api_url: \(u["Product Science"]!)
-              ignite:
-                type: ignite
-                client_id: \(Self.igniteClientID)
-                client_secret: ${DT_CLIENT_SECRET}
-                package_name: \(Self.packageName)
-                fallback_url: https://dl.acme.com/{branch}/{short_sha}/app.apk
-                segments: [3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f]
-                send_to_samsung: true
-                store_metadata:
-                  category: Productivity
-                  short_description: Notes that sync
-                  icon_url: https://acme.com/icon.png
-                  developer: Acme
-                  email: apps@acme.com
-                  website_url: https://acme.com
-                  market_url: https://play.google.com/store/apps/details?id=\(Self.packageName)
-                  privacy_policy_url: https://acme.com/privacy
-                token_url: \(u["Digital Turbine"]!)/account
-                api_url: \(u["Digital Turbine"]!)/appmanagement
-              amazon:
-                type: amazon-appstore
-                app_id: \(Self.amazonAppID)
-                client_id: ${AMAZON_CLIENT_ID}
-                client_secret: ${AMAZON_CLIENT_SECRET}
-                release_notes: The login screen
-                api_url: \(u["Amazon Appstore"]!)
-                token_url: \(u["Amazon Appstore"]!)/auth/o2/token
+            \(FakeStoresConfig.yaml(
+                .init(
+                    play: u["Google Play"]!, applivery: u["Applivery"]!, productScience: u["Product Science"]!,
+                    ignite: u["Digital Turbine"]!, amazon: u["Amazon Appstore"]!),
+                packageName: Self.packageName, igniteClientID: Self.igniteClientID, amazonAppID: Self.amazonAppID,
+                igniteExtra: "    send_to_samsung: true\n", amazonExtra: "    release_notes: The login screen\n"))
             notifications:
               github:
                 type: github
