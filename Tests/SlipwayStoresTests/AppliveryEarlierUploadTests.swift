@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 @testable import SlipwayCore
 import SlipwayFakes
 import SlipwayStores
@@ -56,10 +57,45 @@ struct AppliveryEarlierUploadTests {
         }
     }
 
-    @Test func aListingThatFailsDoesNotStopTheUpload() async throws {
+    @Test func aListingThatFailsDoesNotStopAFirstUpload() async throws {
         try await Harness.run { harness in
-            await harness.applivery.enqueue(.status(500), at: .listBuilds)
+            for _ in 0..<8 { await harness.applivery.enqueue(.status(500), at: .listBuilds) }
             let result = try await harness.deliver(try harness.artifact(size: 50_000), with: try harness.uploader())
+            #expect(result.state == .succeeded)
+            #expect(await harness.applivery.uploads.count == 1)
+        }
+    }
+
+    @Test func onceAnUploadMayHaveArrivedAListingThatFailsStopsTheUploadInsteadOfRiskingASecondBuild() async throws {
+        try await Harness.run { harness in
+            let saved = SavedCheckpoints()
+            let artifact = try harness.artifact(size: 50_000)
+            let uploader = try harness.uploader()
+            await harness.applivery.enqueue(.acceptThenDrop, at: .upload)
+            await harness.applivery.enqueue(.pass, at: .listBuilds)  // the look before the first upload
+            for _ in 0..<12 { await harness.applivery.enqueue(.status(503), at: .listBuilds) }
+            let first = await saved.checkpoint
+            do throws(StoreError) {
+                let result = try await uploader.deliver(artifact, for: harness.event, checkpoint: first, logger: .init(label: "test"))
+                Issue.record("expected a failure, got \(result.summary)")
+            } catch {
+                #expect(error.isRetryable)
+                #expect(error.failure.step == "look for an earlier upload")
+            }
+            #expect(await harness.applivery.uploads.count == 1)
+            #expect(await saved.values["applivery.uploadStarted"] != nil)
+
+            // The job runs again; the listing still fails: still no second build.
+            for _ in 0..<4 { await harness.applivery.enqueue(.status(503), at: .listBuilds) }
+            let second = await saved.checkpoint
+            do throws(StoreError) {
+                _ = try await uploader.deliver(artifact, for: harness.event, checkpoint: second, logger: .init(label: "test"))
+                Issue.record("expected a failure")
+            } catch {
+                #expect(error.isRetryable)
+            }
+            // And once the listing answers, the build that is there is reused.
+            let result = try await uploader.deliver(artifact, for: harness.event, checkpoint: await saved.checkpoint, logger: .init(label: "test"))
             #expect(result.state == .succeeded)
             #expect(await harness.applivery.uploads.count == 1)
         }

@@ -10,19 +10,6 @@ import Testing
 @Suite struct ProductScienceCheckpointTests {
     typealias Harness = BuildUploadsHarness
 
-    /// Stands in for the job store: what the flow saved, and how often.
-    actor SavedCheckpoints {
-        var values: [String: String] = [:]
-        var saves = 0
-        func save(_ new: [String: String]) {
-            values = new
-            saves += 1
-        }
-        var checkpoint: StoreCheckpoint {
-            StoreCheckpoint(saved: values) { new in await self.save(new) }
-        }
-    }
-
     func deliver(_ artifact: Artifact, _ harness: Harness, _ uploader: any StoreUploader, _ checkpoint: StoreCheckpoint)
         async throws(StoreError) -> StoreResult
     {

@@ -57,36 +57,42 @@ package struct Glob: Sendable, Hashable, CustomStringConvertible, Codable {
         }
     }
 
+    /// Whether pattern `p` matches all of `t`, by dynamic programming over (pattern position, text
+    /// position): each pair is decided once, so the cost is |p|·|t| whatever the stars. (The first
+    /// version backtracked, which a pattern of many `*`/`**` against a long text made exponential —
+    /// found by the glob fuzz target.)
     private static func match(_ p: ArraySlice<Character>, _ t: ArraySlice<Character>) -> Bool {
-        guard let first = p.first else { return t.isEmpty }
-        if first == "*" {
-            let afterStar = p.dropFirst()
-            if afterStar.first == "*" {
-                // `**`: any run of characters, slashes included; `**/` may also match nothing.
-                var rest = afterStar.dropFirst()
-                if rest.first == "/" {
-                    if match(rest.dropFirst(), t) { return true }
-                    rest = afterStar.dropFirst()
+        let p = Array(p)
+        let t = Array(t)
+        let width = t.count + 1
+        // matches[i * width + j]: p[i...] matches t[j...]; anyFrom[i * width + j]: so does some t[k...], k ≥ j.
+        var matches = [Bool](repeating: false, count: (p.count + 1) * width)
+        var anyFrom = matches
+        for i in stride(from: p.count, through: 0, by: -1) {
+            let row = i * width
+            for j in stride(from: t.count, through: 0, by: -1) {
+                let result: Bool
+                if i == p.count {
+                    result = j == t.count
+                } else if p[i] == "*", i + 1 < p.count, p[i + 1] == "*" {
+                    // `**`: any run of characters, slashes included; `**/` may also match nothing.
+                    let rest = i + 2
+                    result = (rest < p.count && p[rest] == "/" && matches[(rest + 1) * width + j]) || anyFrom[rest * width + j]
+                } else if p[i] == "*" {
+                    // Within one segment: what follows matches here, or the star takes t[j] (not a slash).
+                    result = matches[row + width + j] || (j < t.count && t[j] != "/" && matches[row + j + 1])
+                } else if j == t.count {
+                    result = false
+                } else if p[i] == "?" {
+                    result = t[j] != "/" && matches[row + width + j + 1]
+                } else {
+                    result = p[i] == t[j] && matches[row + width + j + 1]
                 }
-                var index = t.startIndex
-                while true {
-                    if match(rest, t[index...]) { return true }
-                    if index == t.endIndex { return false }
-                    index = t.index(after: index)
-                }
-            }
-            var index = t.startIndex
-            while true {
-                if match(afterStar, t[index...]) { return true }
-                if index == t.endIndex || t[index] == "/" { return false }
-                index = t.index(after: index)
+                matches[row + j] = result
+                anyFrom[row + j] = result || (j < t.count && anyFrom[row + j + 1])
             }
         }
-        guard let c = t.first else { return false }
-        if first == "?" {
-            return c != "/" && match(p.dropFirst(), t.dropFirst())
-        }
-        return first == c && match(p.dropFirst(), t.dropFirst())
+        return matches[0]
     }
 
     package init(from decoder: any Decoder) throws {

@@ -13,9 +13,16 @@ import SlipwayCore
 extension AppliveryDistribution {
     static let listStep = "look for an earlier upload"
 
-    /// The build an earlier attempt uploaded for `event`, or nil — also when the listing fails
-    /// (the upload then goes ahead: a duplicate is better than no build).
-    func earlierUpload(of event: BuildEvent, logger: Logger) async -> AppliveryBuild? {
+    enum EarlierUpload {
+        case found(AppliveryBuild)
+        /// The listing answered and has no such build.
+        case none
+        /// The listing could not be read (after its retries): whether the build is there is not known.
+        case unknown(StoreCallFailure)
+    }
+
+    /// The build an earlier attempt uploaded for `event`, if the listing says.
+    func earlierUpload(of event: BuildEvent, logger: Logger) async -> EarlierUpload {
         var query = "os=android&page=1&limit=20"
         if let template = settings.versionName {
             let name = AppliveryBuildFields.versionName(template, event: event)
@@ -24,17 +31,18 @@ extension AppliveryDistribution {
         let endpoint = url(settings.apiURL, "/v1/integrations/builds?\(query)")
         let response: StoreHTTPResponse
         do {
-            // One try: when the listing fails, the upload goes ahead at once.
-            response = try await send(step: Self.listStep, policy: .never, logger: logger) { () async throws in
+            response = try await send(step: Self.listStep, policy: retryPolicy, logger: logger) { () async throws in
                 try await getAPI(endpoint, logger: logger)
             }
         } catch {
             logger.notice("could not list Applivery's builds to find an earlier upload", metadata: ["failure": "\(error)"])
-            return nil
+            return .unknown(error)
         }
         guard (200...299).contains(response.status) else {
             logger.notice("could not list Applivery's builds to find an earlier upload", metadata: ["status": "\(response.status)"])
-            return nil
+            var failure = self.failure(response, step: Self.listStep)
+            failure.isRetryable = true
+            return .unknown(failure)
         }
         let found = Self.builds(inListing: response.bodyData).first { listed in
             listed.deployerName == "Slipway" && listed.buildNumber == event.buildID && listed.commit == event.sha
@@ -45,7 +53,7 @@ extension AppliveryDistribution {
                 "Applivery already has this build from an earlier attempt; not uploading it again",
                 metadata: ["build": "\(found.build.id)"])
         }
-        return found?.build
+        return found.map { .found($0.build) } ?? .none
     }
 
     /// One listed build with the deployer fields Slipway sent.

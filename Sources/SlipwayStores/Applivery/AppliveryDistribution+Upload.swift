@@ -8,15 +8,37 @@ import SlipwayCore
 extension AppliveryDistribution {
     static let uploadStep = "upload build"
 
+    static let uploadStartedKey = "applivery.uploadStarted"
+
     /// Uploads the build once: an earlier attempt's build is reused (`earlierUpload`), and a retry
-    /// after a failure that may have reached Applivery looks again first.
-    func upload(_ artifact: Artifact, event: BuildEvent, logger: Logger) async throws(StoreCallFailure)
-        -> AppliveryBuild
+    /// after a failure that may have reached Applivery looks again first. Once an upload may have
+    /// reached Applivery (a `POST` was sent, in this attempt or — says the checkpoint — an earlier
+    /// one), a listing that cannot be read stops the upload instead of risking a second build: the
+    /// delivery is retried later.
+    func upload(_ artifact: Artifact, event: BuildEvent, checkpoint: StoreCheckpoint, logger: Logger)
+        async throws(StoreCallFailure) -> AppliveryBuild
     {
-        if let earlier = await earlierUpload(of: event, logger: logger) { return earlier }
+        switch await earlierUpload(of: event, logger: logger) {
+        case .found(let earlier): return earlier
+        case .unknown(let failure) where checkpoint.saved[Self.uploadStartedKey] != nil: throw failure
+        case .unknown, .none: break
+        }
         return try await retryPolicy.run {
             (number) async throws(StoreCallFailure) -> RetryPolicy.Attempt<AppliveryBuild, StoreCallFailure> in
-            if number > 1, let earlier = await earlierUpload(of: event, logger: logger) { return .success(earlier) }
+            if number > 1 {
+                switch await earlierUpload(of: event, logger: logger) {
+                case .found(let earlier): return .success(earlier)
+                case .unknown(let failure): return .retry(failure, retryAfter: nil)
+                case .none: break
+                }
+            }
+            do {
+                try await checkpoint.save([Self.uploadStartedKey: "1"])
+            } catch {
+                throw StoreCallFailure(
+                    step: Self.uploadStep, message: "Slipway could not record in its job store that the upload starts (\(error))",
+                    hint: "check the job store; nothing was sent", isRetryable: true)
+            }
             do throws(StoreCallFailure) {
                 return .success(try await uploadOnce(artifact, event: event, logger: logger))
             } catch {

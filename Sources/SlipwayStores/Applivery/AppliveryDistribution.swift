@@ -57,9 +57,15 @@ package struct AppliveryDistribution: PollingStoreUploader {
     package func deliver(_ artifact: Artifact, for event: BuildEvent, logger: Logger) async throws(StoreError)
         -> StoreResult
     {
+        try await deliver(artifact, for: event, checkpoint: .none, logger: logger)
+    }
+
+    package func deliver(_ artifact: Artifact, for event: BuildEvent, checkpoint: StoreCheckpoint, logger: Logger)
+        async throws(StoreError) -> StoreResult
+    {
         let logger = storeLogger(logger)
         do throws(StoreCallFailure) {
-            let build = try await upload(artifact, event: event, logger: logger)
+            let build = try await upload(artifact, event: event, checkpoint: checkpoint, logger: logger)
             let appID = settings.appID ?? build.application
             guard let appID, !appID.isEmpty else {
                 throw StoreCallFailure(
