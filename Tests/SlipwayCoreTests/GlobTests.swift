@@ -39,4 +39,15 @@ struct GlobTests {
         #expect(filter.evaluate("main") == .notIncluded)
         #expect(GlobFilter.any.evaluate("anything") == .matched(by: nil))
     }
+
+    @Test func patternsExpandingToTooManyAlternativesAreRefusedAndManyStarsStayCheap() throws {
+        #expect(throws: Glob.SyntaxError.tooManyAlternatives("{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b}", 512)) {
+            try Glob("{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b}")
+        }
+        #expect(try Glob("{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}").matches("abcd"))
+        // Backtracking made this exponential; by dynamic programming it is |pattern|·|text|.
+        let stars = String(repeating: "*?**/", count: 40) + "x"
+        #expect(try !Glob(stars).matches(String(repeating: "ab/", count: 60) + "y"))
+        #expect(try Glob("**/*-release.apk").matches("app/build/outputs/apk/release/app-release.apk"))
+    }
 }

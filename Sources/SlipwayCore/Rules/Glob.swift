@@ -12,6 +12,7 @@ package struct Glob: Sendable, Hashable, CustomStringConvertible, Codable {
         case unbalancedBrace(String)
         case nestedBrace(String)
         case tripleStar(String)
+        case tooManyAlternatives(String, Int)
 
         package var description: String {
             switch self {
@@ -19,6 +20,8 @@ package struct Glob: Sendable, Hashable, CustomStringConvertible, Codable {
             case .unbalancedBrace(let p): "pattern \"\(p)\" has an unclosed \"{\": write alternatives as {a,b}"
             case .nestedBrace(let p): "pattern \"\(p)\" nests braces, which is not supported; list the alternatives flat"
             case .tripleStar(let p): "pattern \"\(p)\" has \"***\"; use \"**\" to match across folders"
+            case .tooManyAlternatives(let p, let count):
+                "pattern \"\(p)\" expands to \(count) alternatives; Slipway takes at most \(Glob.maxAlternatives): split it into several patterns"
             }
         }
     }
@@ -26,11 +29,30 @@ package struct Glob: Sendable, Hashable, CustomStringConvertible, Codable {
     package init(_ pattern: String) throws(SyntaxError) {
         guard !pattern.isEmpty else { throw .empty }
         guard !pattern.contains("***") else { throw .tripleStar(pattern) }
+        // Each {a,b,c} multiplies the alternatives: refuse before expanding what would not fit.
+        var count = 1
+        var options = 1
+        var inBrace = false
+        for character in pattern {
+            switch character {
+            case "{": (inBrace, options) = (true, 1)
+            case "," where inBrace: options += 1
+            case "}" where inBrace:
+                inBrace = false
+                count = count.multipliedReportingOverflow(by: options).overflow ? Int.max : count * options
+            default: break
+            }
+            if count > Self.maxAlternatives { throw .tooManyAlternatives(pattern, count) }
+        }
         self.pattern = pattern
         self.alternatives = try Glob.expandBraces(pattern).map { Array($0) }
     }
 
     package var description: String { pattern }
+
+    /// Brace alternatives a pattern may expand to (`{a,b}{c,d}` is four); far more than any rule needs,
+    /// few enough that matching stays cheap whatever a pattern holds (found by the glob fuzz target).
+    package static let maxAlternatives = 256
 
     /// True when the pattern holds no wildcard, so it names exactly one value.
     package var isLiteral: Bool {
