@@ -18,7 +18,9 @@ package struct AmazonAppstoreSubmission: StoreUploader {
     package let definition: StoreDefinition
     package let settings: AmazonAppstoreSettings
     let api: AmazonSubmissionAPI
-    let turns = AmazonEditTurns()
+    /// Submissions to one app take turns within the process (its one Edit; see `KeyedSerializer`).
+    /// Replicas are not coordinated; a 412 that survives a re-read while the Edit is open is retried later.
+    let turns = KeyedSerializer()
 
     /// - Parameters:
     ///   - settings: image `file`s must already be absolute (the factory anchors them).
@@ -45,7 +47,7 @@ package struct AmazonAppstoreSubmission: StoreUploader {
         var logger = logger
         logger[metadataKey: "store"] = "\(definition.name)"
         logger[metadataKey: "app"] = "\(settings.appID)"
-        let outcome = await turns.take { [self, logger] () async -> Result<StoreResult, StoreCallFailure> in
+        let outcome = await turns.run(settings.appID, forwardingCancellation: true) { [self, logger] () async -> Result<StoreResult, StoreCallFailure> in
             do throws(StoreCallFailure) {
                 return .success(try await submit(artifact, logger: logger))
             } catch {

@@ -1,9 +1,9 @@
 import Foundation
-@testable import SlipwayStores
+@testable import SlipwayCore
 import Testing
 
-/// Submissions to one Amazon app take turns in this process (one Edit, one ETag at a time).
-@Suite struct AmazonEditTurnsTests {
+/// Work for one key takes turns (one PR's comment, one Amazon app's Edit).
+@Suite struct KeyedSerializerTests {
     actor Timeline {
         var running = 0
         var most = 0
@@ -17,12 +17,12 @@ import Testing
     }
 
     @Test func workRunsOneAtATimeInArrivalOrder() async {
-        let turns = AmazonEditTurns()
+        let turns = KeyedSerializer()
         let timeline = Timeline()
         await withTaskGroup(of: Void.self) { group in
             for id in 0..<6 {
                 group.addTask {
-                    _ = await turns.take {
+                    _ = await turns.run("app") {
                         await timeline.start(id)
                         try? await Task.sleep(for: .milliseconds(20))
                         await timeline.end()
@@ -37,13 +37,13 @@ import Testing
     }
 
     @Test func aCancelledCallerCancelsItsWorkAndTheNextOneStillRuns() async {
-        let turns = AmazonEditTurns()
-        let first = Task { await turns.take { () async -> Bool in
+        let turns = KeyedSerializer()
+        let first = Task { await turns.run("app", forwardingCancellation: true) { () async -> Bool in
             (try? await Task.sleep(for: .seconds(30))) == nil  // true when cancelled
         } }
         try? await Task.sleep(for: .milliseconds(20))
         first.cancel()
         #expect(await first.value, "the work saw the cancellation")
-        #expect(await turns.take { 7 } == 7)
+        #expect(await turns.run("app") { 7 } == 7)
     }
 }
