@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SlipwayCoreTests",
-            dependencies: ["SlipwayCore"],
+            dependencies: ["SlipwayCore", "SlipwayFakes"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import SlipwayFakes
 import Testing
 
 @testable import SlipwayCore
@@ -30,6 +31,7 @@ struct GlobTests {
         #expect(throws: Glob.SyntaxError.self) { try Glob("") }
         #expect(throws: Glob.SyntaxError.self) { try Glob("a/***/b") }
         #expect(throws: Glob.SyntaxError.self) { try Glob("{a,{b,c}}") }
+        #expect(throws: Glob.SyntaxError.unopenedBrace("a}{b}")) { try Glob("a}{b}") }
     }
 
     @Test func negationExcludesEvenWhenIncluded() throws {
@@ -49,5 +51,30 @@ struct GlobTests {
         let stars = String(repeating: "*?**/", count: 40) + "x"
         #expect(try !Glob(stars).matches(String(repeating: "ab/", count: 60) + "y"))
         #expect(try Glob("**/*-release.apk").matches("app/build/outputs/apk/release/app-release.apk"))
+    }
+
+    /// The automaton against the expand-then-decide oracle on many small random patterns and texts
+    /// over the characters that mean something (seeded, so a failure replays).
+    @Test func automatonAgreesWithTheExpandingMatcher() throws {
+        var generator = SeededGenerator(seed: 2026)
+        let patternAlphabet = Array("ab/*?{},.")
+        let textAlphabet = Array("ab/.")
+        var checked = 0
+        while checked < 20_000 {
+            let pattern = String((0..<Int.random(in: 1...10, using: &generator)).map { _ in patternAlphabet.randomElement(using: &generator)! })
+            guard let glob = try? Glob(pattern) else { continue }
+            for _ in 0..<4 {
+                let text = String((0..<Int.random(in: 0...8, using: &generator)).map { _ in textAlphabet.randomElement(using: &generator)! })
+                #expect(glob.matches(text) == GlobReference.matches(pattern, text), "pattern \(pattern) against \(text)")
+            }
+            checked += 1
+        }
+    }
+
+    @Test func bracesAfterADoubleStarMaySkipTheirSlash() throws {
+        #expect(try Glob("**{/a,b}").matches("a"))
+        #expect(try Glob("**{/a,b}").matches("x/a"))
+        #expect(try Glob("{**,x}/a").matches("a"))
+        #expect(try !Glob("**{/a,b}").matches("x/c"))
     }
 }
