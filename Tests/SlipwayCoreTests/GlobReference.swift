@@ -1,24 +1,25 @@
-import Foundation
-
 /// The first correct matcher, kept as the oracle for `GlobProgram`: expand the braces, then decide
 /// each alternative by dynamic programming over (pattern position, text position). Slow for many
 /// braces, simple to check by eye.
 enum GlobReference {
     static func matches(_ pattern: String, _ text: String) -> Bool {
-        // `**` becomes one scalar first, so stars that expansion puts side by side (`{*,}*`) stay
-        // two single stars, as they are to a reader.
-        let tokens = pattern.replacingOccurrences(of: "**", with: String(globstar))
-        return expand(tokens).contains { match(Array($0.unicodeScalars), Array(text.unicodeScalars)) }
+        // Scalars, as the automaton reads them; `**` becomes one scalar first, so stars that
+        // expansion puts side by side (`{*,}*`) stay two single stars, as they are to a reader.
+        var tokens: [Unicode.Scalar] = []
+        for scalar in pattern.unicodeScalars {
+            if scalar == "*", tokens.last == "*" { tokens[tokens.count - 1] = globstar } else { tokens.append(scalar) }
+        }
+        return expand(tokens[...]).contains { match($0, Array(text.unicodeScalars)) }
     }
 
-    private static let globstar: Character = "\u{E000}"
+    private static let globstar: Unicode.Scalar = "\u{E000}"
 
-    private static func expand(_ pattern: String) -> [String] {
-        guard let open = pattern.firstIndex(of: "{"), let close = pattern[open...].firstIndex(of: "}") else { return [pattern] }
-        let inner = pattern[pattern.index(after: open)..<close]
-        let rest = expand(String(pattern[pattern.index(after: close)...]))
+    private static func expand(_ pattern: ArraySlice<Unicode.Scalar>) -> [[Unicode.Scalar]] {
+        guard let open = pattern.firstIndex(of: "{"), let close = pattern[open...].firstIndex(of: "}") else { return [Array(pattern)] }
+        let inner = pattern[(open + 1)..<close]
+        let rest = expand(pattern[(close + 1)...])
         return inner.split(separator: ",", omittingEmptySubsequences: false).flatMap { option in
-            rest.map { pattern[..<open] + option + $0 }
+            rest.map { Array(pattern[..<open]) + Array(option) + $0 }
         }
     }
 

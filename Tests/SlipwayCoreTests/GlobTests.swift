@@ -32,6 +32,8 @@ struct GlobTests {
         #expect(throws: Glob.SyntaxError.self) { try Glob("a/***/b") }
         #expect(throws: Glob.SyntaxError.self) { try Glob("{a,{b,c}}") }
         #expect(throws: Glob.SyntaxError.unopenedBrace("a}{b}")) { try Glob("a}{b}") }
+        // A brace with a combining mark after it is one Character but still a brace.
+        #expect(throws: Glob.SyntaxError.unbalancedBrace("?{\u{5C2}**")) { try Glob("?{\u{5C2}**") }
     }
 
     @Test func negationExcludesEvenWhenIncluded() throws {
@@ -57,7 +59,8 @@ struct GlobTests {
     /// over the characters that mean something (seeded, so a failure replays).
     @Test func automatonAgreesWithTheExpandingMatcher() throws {
         var generator = SeededGenerator(seed: 2026)
-        let patternAlphabet = Array("ab/*?{},.")
+        // A combining mark too: it joins the character before it, but the braces and stars stay what they are.
+        let patternAlphabet = Array("ab/*?{},.") + ["\u{301}"]
         let textAlphabet = Array("ab/.")
         var checked = 0
         while checked < 20_000 {
