@@ -11,8 +11,13 @@ package import SlipwayCore
 /// Two implementations: `SQLiteJobStore` (embedded, one replica) and `PostgresJobStore`
 /// (several replicas share one database; claims use `FOR UPDATE SKIP LOCKED`).
 package protocol JobStore: Sendable {
-    /// Creates or upgrades the schema. Safe to call on every start.
+    /// Creates or upgrades the schema: forward-only versions, applied in order, one transaction
+    /// (under a lock where replicas share the database). Safe to call on every start.
     func migrate() async throws
+
+    /// The database's schema version next to the one this build knows, without changing anything
+    /// (`slipway migrate --check`).
+    func schemaVersion() async throws -> SchemaVersion
 
     /// Persists a verified delivery and its first `deliver` job in one transaction.
     /// Returns `.duplicate` when the same (source, externalID) or the same build key was accepted before.
@@ -75,10 +80,52 @@ package protocol JobStore: Sendable {
     /// Gives the lease back early (only `holder`'s).
     func releaseLease(_ name: String, holder: String) async throws
 
+    /// The queue at `now`, for `/metrics`.
+    func queueStats(now: Date) async throws -> QueueStats
+
+    /// Deletes up to `limit` finished deliveries (done or failed, with no job left to run) that
+    /// last changed before `cutoff`, with their jobs, results and report references; returns how
+    /// many went. Retention (`server.retention_days`) calls it in batches, so no delete holds the
+    /// database for long.
+    func pruneFinishedDeliveries(updatedBefore cutoff: Date, limit: Int) async throws -> Int
+
     func ping() async -> Bool
 
     /// Closes connections. The store is unusable afterwards.
     func close() async throws
+}
+
+/// Where a database's schema stands: `current` is what it holds (0 for an empty database),
+/// `latest` what this build of Slipway would migrate it to.
+package struct SchemaVersion: Sendable, Equatable {
+    package var current: Int
+    package var latest: Int
+
+    package init(current: Int, latest: Int) {
+        self.current = current
+        self.latest = latest
+    }
+
+    package var isCurrent: Bool { current == latest }
+}
+
+/// How the job queue stands (`JobStore.queueStats`).
+package struct QueueStats: Sendable, Equatable {
+    /// Queued jobs whose `runAt` has come, and running jobs whose lease ran out (a worker takes them next).
+    package var due: Int
+    /// Seconds the longest-waiting due job has waited since its `runAt`; nil when none is due.
+    package var oldestDueAge: Double?
+    /// Jobs under a live lease.
+    package var running: Int
+    /// Poll jobs queued, due or not.
+    package var pollsWaiting: Int
+
+    package init(due: Int, oldestDueAge: Double?, running: Int, pollsWaiting: Int) {
+        self.due = due
+        self.oldestDueAge = oldestDueAge
+        self.running = running
+        self.pollsWaiting = pollsWaiting
+    }
 }
 
 /// A verified webhook, ready to persist.

@@ -35,7 +35,7 @@ package enum SlipwayHTTPServer {
         let reporter = runtime.reporter
         if listener != .admin {
             WebhookController(
-                config: runtime.config, adapters: runtime.adapters, jobStore: runtime.jobStore, metrics: runtime.metrics,
+                generation: { runtime.generation }, jobStore: runtime.jobStore, metrics: runtime.metrics,
                 limiter: limiter, wakeWorker: wakeWorker, dashboardURL: { reporter.dashboardURL(deliveryID: $0) },
                 now: { Date() }
             ).addRoutes(to: router)
@@ -52,8 +52,12 @@ package enum SlipwayHTTPServer {
         LoginController(access: runtime.access, limiter: limiter, trustedProxies: runtime.config.server.trustedProxies).addRoutes(to: router)
         GitHubSignInController(access: runtime.access, http: OutboundHTTP(client: runtime.httpClient)).addRoutes(to: router)
         DashboardController(jobStore: runtime.jobStore, access: runtime.access, wakeWorker: wakeWorker).addRoutes(to: router)
+        ReloadTriggers.addRoute(to: router, runtime: runtime)
         router.get("/metrics") { _, _ in
-            Response(
+            // The queue is the job store's, shared by replicas: read it now, so every scrape is current.
+            if let stats = try? await runtime.jobStore.queueStats(now: Date()) { runtime.metrics.queue(stats) }
+            runtime.metrics.tokenRefreshes(TokenRefreshTally.process.snapshot)
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: runtime.metrics.render())))
         }
@@ -68,7 +72,7 @@ package enum SlipwayHTTPServer {
         onAdminListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let worker = JobWorker(
-            store: runtime.jobStore, handler: MeteredHandler(inner: runtime.processor, metrics: runtime.metrics),
+            store: runtime.jobStore, handler: MeteredHandler(runtime: runtime, metrics: runtime.metrics),
             workerID: options.workerID, concurrency: runtime.config.server.workers, lease: options.workerLease,
             pollInterval: options.workerPollInterval, drainTimeout: .seconds(runtime.config.server.shutdownGraceSeconds),
             logger: runtime.logger)
@@ -88,6 +92,13 @@ package enum SlipwayHTTPServer {
                     reconciler: runtime.reconciler(wakeWorker: { worker.wake() }), jobStore: runtime.jobStore,
                     interval: .seconds(reconcile.intervalSeconds), firstDelay: options.reconcileFirstDelay,
                     holder: options.workerID, metrics: runtime.metrics, logger: runtime.logger))
+        }
+        if handleSignals { services.append(ReloadTriggers.HangUpSignal(runtime: runtime)) }
+        if runtime.config.server.retentionDays > 0 {
+            services.append(
+                Retention(
+                    jobStore: runtime.jobStore, days: runtime.config.server.retentionDays, holder: options.workerID,
+                    metrics: runtime.metrics, logger: runtime.logger))
         }
         let admin = runtime.config.server.adminListen
         if let admin {
@@ -112,13 +123,16 @@ package enum SlipwayHTTPServer {
     }
 }
 
-/// Counts job outcomes for `/metrics`.
-struct MeteredHandler: JobHandler {
-    let inner: DeliveryProcessor
+/// Runs each job with the processor of the generation current when it starts (a reload never
+/// changes a job under way), and counts outcomes for `/metrics`.
+struct MeteredHandler: JobHandler, CustomStringConvertible {
+    let runtime: SlipwayRuntime
     let metrics: SlipwayMetrics
 
+    var description: String { "MeteredHandler(delivery processor)" }
+
     func handle(_ job: ClaimedJob, logger: Logger) async -> JobOutcome {
-        let outcome = await inner.handle(job, logger: logger)
+        let outcome = await runtime.processor.handle(job, logger: logger)
         switch outcome {
         case .completed: metrics.delivery(outcome: "completed")
         case .retry: metrics.delivery(outcome: "retry")

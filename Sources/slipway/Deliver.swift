@@ -24,11 +24,10 @@ struct Deliver: AsyncParsableCommand {
     @Option(help: "Link to the CI build, shown in reports.")
     var buildURL: String?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "warning"
+    @OptionGroup var logging: LogOptions
 
     func run() async throws {
-        let logger = makeLogger(level: logLevel)
+        let logger = try logging.makeLogger(defaultLevel: .warning)
         var loaded = try loadConfigOrExit(config)
         let trigger = try build.trigger()
         let source: ArtifactSource =

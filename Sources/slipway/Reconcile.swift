@@ -22,8 +22,7 @@ struct Reconcile: AsyncParsableCommand {
     @Flag(help: "Say what would be enqueued; enqueue nothing and move no cursor.")
     var dryRun = false
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "warning"
+    @OptionGroup var logging: LogOptions
 
     func run() async throws {
         let loaded = try loadConfigOrExit(config, database: database)
@@ -35,7 +34,7 @@ struct Reconcile: AsyncParsableCommand {
             }
             start = Date().addingTimeInterval(-seconds)
         }
-        let logger = makeLogger(level: logLevel)
+        let logger = try logging.makeLogger(defaultLevel: .warning)
         let report: ReconcileReport
         do {
             report = try await SlipwayRuntime.withRuntime(

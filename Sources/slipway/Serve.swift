@@ -21,19 +21,30 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Database (overrides server.database): sqlite:PATH or postgres://USER@HOST:PORT/DB.")
     var database: String?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @OptionGroup var logging: LogOptions
 
     @Option(help: "Seconds a worker holds a job before another replica may take it over.")
     var leaseSeconds: Int = 120
 
     func run() async throws {
-        let logger = makeLogger(level: logLevel)
+        let logger = try logging.makeLogger(defaultLevel: .info)
         let effective = try loadConfigOrExit(config, database: database)
         var options = SlipwayRuntime.Options()
         options.workerLease = .seconds(max(leaseSeconds, 2))
+        options.configFile = config
+        options.databaseOverride = database ?? ProcessInfo.processInfo.environment["SLIPWAY_DATABASE_URL"]
         let host = self.host
         let port = self.port
+        // This process's own data_dir: what a killed delivery left there can go.
+        let claim: DataDirectoryClaim
+        do throws(DataDirectoryClaim.ClaimError) {
+            claim = try DataDirectoryClaim.take(URL(fileURLWithPath: effective.server.dataDirectory, isDirectory: true))
+        } catch {
+            printError("slipway cannot start: \(error)")
+            throw ExitCode(1)
+        }
+        claim.removeLeftoverWork(logger: logger)
+        defer { withExtendedLifetime(claim) {} }
         do {
             try await SlipwayRuntime.withRuntime(
                 config: effective, environment: ProcessInfo.processInfo.environment, options: options, logger: logger
@@ -47,15 +58,4 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
     }
-}
-
-func makeLogger(level: String) -> Logger {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = Logger.Level(rawValue: level) ?? .info
-        return handler
-    }
-    var logger = Logger(label: "slipway")
-    logger.logLevel = Logger.Level(rawValue: level) ?? .info
-    return logger
 }

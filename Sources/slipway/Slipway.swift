@@ -13,6 +13,6 @@ struct Slipway: AsyncParsableCommand {
             `slipway validate`, ask `slipway explain` what a build would do, and run `slipway serve`.
             """,
         version: SlipwayVersion.current,
-        subcommands: [Serve.self, Validate.self, Explain.self, Deliver.self, Redeliver.self, Reconcile.self, Demo.self, Init.self, Bench.self, BenchFakes.self, ChaosFakes.self]
+        subcommands: [Serve.self, Validate.self, Explain.self, Deliver.self, Redeliver.self, Reconcile.self, Migrate.self, Demo.self, Init.self, Bench.self, BenchFakes.self, ChaosFakes.self]
     )
 }

@@ -67,6 +67,11 @@ final class SlipwayProcess: Sendable {
 
     var isRunning: Bool { process.isRunning }
 
+    /// SIGHUP: reload the config.
+    func hangUp() {
+        Foundation.kill(process.processIdentifier, SIGHUP)
+    }
+
     /// SIGTERM without blocking a thread; true once the process exited within `timeout`.
     func terminate(within timeout: Duration) async throws -> Bool {
         Foundation.kill(process.processIdentifier, SIGTERM)

@@ -204,19 +204,22 @@ struct TestWorld: Sendable {
         options: SlipwayRuntime.Options = .fast, logger: Logger? = nil, body: (String, String?) async throws -> T
     ) async throws -> T {
         let config = try ConfigLoader.load(path: configPath)
+        var configured = options
+        configured.configFile = options.configFile ?? configPath
+        let serverOptions = configured
         let logger = logger ?? {
             var logger = Logger(label: "slipway.test")
             logger.logLevel = .warning
             return logger
         }()
-        return try await SlipwayRuntime.withRuntime(config: config, environment: environment, options: options, logger: logger) { runtime in
+        return try await SlipwayRuntime.withRuntime(config: config, environment: environment, options: serverOptions, logger: logger) { runtime in
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             let (adminPorts, adminContinuation) = AsyncStream.makeStream(of: Int.self)
             let hasAdmin = config.server.adminListen != nil
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await SlipwayHTTPServer.run(
-                        runtime: runtime, options: options, port: 0, adminPort: 0, handleSignals: false,
+                        runtime: runtime, options: serverOptions, port: 0, adminPort: 0, handleSignals: false,
                         onListening: { port in
                             continuation.yield(port)
                             continuation.finish()

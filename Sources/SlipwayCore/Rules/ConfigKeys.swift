@@ -6,7 +6,7 @@ package enum ConfigKeys {
     package static let server = [
         "host", "port", "public_url", "database", "data_dir", "max_webhook_bytes", "workers", "templates", "access",
         "dashboard", "admin_listen", "outbound", "trusted_proxies", "polling", "retry",
-        "reconcile", "shutdown_grace_seconds",
+        "reconcile", "shutdown_grace_seconds", "retention_days",
     ]
     package static let polling = ["first_delay_seconds", "max_delay_seconds", "max_rounds"]
     package static let retry = ["max_attempts", "first_delay_seconds", "max_delay_seconds"]

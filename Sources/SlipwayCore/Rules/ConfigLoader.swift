@@ -117,6 +117,9 @@ package enum ConfigLoader {
             settings.maxWebhookBytes = v
         }
         if let n = entries["workers"]?.value, let v = reader.int(n, "server.workers", range: 0...64) { settings.workers = v }
+        if let n = entries["retention_days"]?.value, let v = reader.int(n, "server.retention_days", range: 0...36_500) {
+            settings.retentionDays = v
+        }
         if let n = entries["shutdown_grace_seconds"]?.value, let v = reader.int(n, "server.shutdown_grace_seconds", range: 0...86_400) {
             settings.shutdownGraceSeconds = v
         }

@@ -42,6 +42,8 @@ package struct ServerSettings: Sendable, Equatable {
     package var workers: Int = 2
     /// How long SIGTERM waits for running deliveries before abandoning them (resumed on the next start).
     package var shutdownGraceSeconds: Int = 60
+    /// Finished deliveries older than this many days are deleted (0 keeps them forever).
+    package var retentionDays: Int = 90
     /// Folder of Mustache templates overriding the built-in ones.
     package var templatesDirectory: String?
     /// Who may see the dashboard, API and metrics.

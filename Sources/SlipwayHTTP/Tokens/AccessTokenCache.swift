@@ -28,7 +28,12 @@ package actor AccessTokenCache<Failure: Error & Sendable> {
     /// How many tokens were fetched (for logs and tests).
     package private(set) var fetchCount = 0
 
-    package init(refreshMargin: TimeInterval = 5 * 60, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// Who issues the tokens (`google`, `amazon`, `digital_turbine`, `github_app`), for the
+    /// refresh counts `/metrics` shows.
+    package let provider: String
+
+    package init(provider: String, refreshMargin: TimeInterval = 5 * 60, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.provider = provider
         self.refreshMargin = refreshMargin
         self.now = now
     }
@@ -56,6 +61,7 @@ package actor AccessTokenCache<Failure: Error & Sendable> {
             cached = token
             fetchCount += 1
         }
+        TokenRefreshTally.process.record(provider: provider, succeeded: (try? result.get()) != nil)
         let waiting = waiters
         waiters = []
         for waiter in waiting { waiter.resume(returning: result) }

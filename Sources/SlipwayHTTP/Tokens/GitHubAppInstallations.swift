@@ -88,7 +88,7 @@ package actor GitHubAppInstallations: GitHubCredentials {
 
     private func cache(for installation: Int64) -> AccessTokenCache<GitHubAuthError> {
         if let cache = tokens[installation] { return cache }
-        let cache = AccessTokenCache<GitHubAuthError>(refreshMargin: Self.refreshMargin, now: now)
+        let cache = AccessTokenCache<GitHubAuthError>(provider: "github_app", refreshMargin: Self.refreshMargin, now: now)
         tokens[installation] = cache
         return cache
     }

@@ -48,6 +48,13 @@ package final class PostgresJobStore: JobStore {
     // MARK: - Schema
 
     package func migrate() async throws {
+        try await migrate(upTo: PostgresSchema.versions.count)
+    }
+
+    /// Applies the versions after the database's own, up to `target`, under a transaction-level
+    /// advisory lock, so replicas starting together migrate one after another (tests build a
+    /// database as an earlier release left it with a lower `target`).
+    package func migrate(upTo target: Int) async throws {
         let schema = self.schema
         try await transaction("migrate the schema") { db, logger in
             try await db.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLockKey))", logger: logger)
@@ -56,19 +63,14 @@ package final class PostgresJobStore: JobStore {
                 try await db.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: logger)
             }
             try await db.query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", logger: logger)
-            var current = 0
-            for try await version in try await db.query(
-                "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_version", logger: logger
-            ).decode(Int64.self) {
-                current = Int(version)
-            }
+            let current = try await Self.version(db, logger: logger)
             guard current <= PostgresSchema.versions.count else {
                 throw JobStoreError.database(
                     operation: "migrate the schema",
                     reason: "the database is at schema version \(current), newer than this Slipway knows "
                         + "(\(PostgresSchema.versions.count)); run the newer Slipway")
             }
-            for (index, statements) in PostgresSchema.versions.enumerated() where index + 1 > current {
+            for (index, statements) in PostgresSchema.versions.enumerated() where index + 1 > current && index < target {
                 for statement in statements {
                     try await db.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
@@ -77,6 +79,29 @@ package final class PostgresJobStore: JobStore {
                 logger.info("job store schema migrated", metadata: ["version": "\(version)"])
             }
         }
+    }
+
+    package func schemaVersion() async throws -> SchemaVersion {
+        try await transaction("read the schema version") { db, logger in
+            var exists = false
+            for try await found in try await db.query(
+                "SELECT to_regclass('schema_version') IS NOT NULL", logger: logger
+            ).decode(Bool.self) {
+                exists = found
+            }
+            return SchemaVersion(
+                current: exists ? try await Self.version(db, logger: logger) : 0, latest: PostgresSchema.versions.count)
+        }
+    }
+
+    private static func version(_ db: PostgresConnection, logger: Logger) async throws -> Int {
+        var current = 0
+        for try await version in try await db.query(
+            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_version", logger: logger
+        ).decode(Int64.self) {
+            current = Int(version)
+        }
+        return current
     }
 
     // MARK: - Deliveries
@@ -366,6 +391,48 @@ package final class PostgresJobStore: JobStore {
     package func releaseLease(_ name: String, holder: String) async throws {
         try await run("give a lease back") { client, logger in
             try await client.query("DELETE FROM leases WHERE name = \(name) AND holder = \(holder)", logger: logger)
+        }
+    }
+
+    // MARK: - Queue
+
+    package func queueStats(now: Date) async throws -> QueueStats {
+        let now = StoredValues.seconds(now)
+        return try await run("read the queue") { client, logger in
+            let rows = try await client.query(
+                """
+                SELECT
+                    COALESCE(SUM(CASE WHEN (state = 'queued' AND run_at <= \(now)) OR (state = 'running' AND lease_until < \(now)) THEN 1 ELSE 0 END), 0)::BIGINT,
+                    MIN(CASE WHEN state = 'queued' AND run_at <= \(now) THEN run_at WHEN state = 'running' AND lease_until < \(now) THEN lease_until END),
+                    COALESCE(SUM(CASE WHEN state = 'running' AND lease_until >= \(now) THEN 1 ELSE 0 END), 0)::BIGINT,
+                    COALESCE(SUM(CASE WHEN state = 'queued' AND kind = 'poll' THEN 1 ELSE 0 END), 0)::BIGINT
+                FROM jobs WHERE state IN ('queued', 'running')
+                """, logger: logger
+            ).collect()
+            guard let row = rows.first else { return QueueStats(due: 0, oldestDueAge: nil, running: 0, pollsWaiting: 0) }
+            let (due, oldest, running, polls) = try row.decode((Int64, Double?, Int64, Int64).self)
+            return QueueStats(
+                due: Int(due), oldestDueAge: oldest.map { max(0, now - $0) }, running: Int(running), pollsWaiting: Int(polls))
+        }
+    }
+
+    // MARK: - Retention
+
+    package func pruneFinishedDeliveries(updatedBefore cutoff: Date, limit: Int) async throws -> Int {
+        let cutoffSeconds = StoredValues.seconds(cutoff)
+        return try await run("prune finished deliveries") { client, logger in
+            // The foreign keys cascade to jobs, store results and report references; SKIP LOCKED
+            // leaves a delivery another replica is changing right now for the next pass.
+            try await client.query(
+                """
+                DELETE FROM deliveries WHERE id IN (
+                    SELECT id FROM deliveries
+                    WHERE state IN ('done', 'failed') AND updated_at < \(cutoffSeconds)
+                      AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.delivery_id = deliveries.id AND jobs.state IN ('queued', 'running'))
+                    LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                RETURNING id
+                """, logger: logger
+            ).collect().count
         }
     }
 

@@ -70,5 +70,9 @@ enum PostgresSchema {
         [
             "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until_at DOUBLE PRECISION NOT NULL)"
         ],
+        // 4: retention finds finished deliveries by when they last changed (server.retention_days).
+        [
+            "CREATE INDEX deliveries_finished ON deliveries (state, updated_at)"
+        ],
     ]
 }

@@ -48,7 +48,9 @@ package actor SQLiteJobStore: JobStore {
         }
         do {
             for pragma in [
-                "PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 5000", "PRAGMA synchronous = FULL",
+                // The busy timeout first: switching a new file to WAL needs a lock another process
+                // opening it at the same moment may hold.
+                "PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
                 "PRAGMA foreign_keys = ON",
             ] {
                 _ = try await connection.rows(pragma)
@@ -63,17 +65,22 @@ package actor SQLiteJobStore: JobStore {
     // MARK: - Schema
 
     package func migrate() async throws {
+        try await migrate(upTo: SQLiteSchema.versions.count)
+    }
+
+    /// Applies the versions after the database's own, up to `target` (tests build a database as an
+    /// earlier release left it this way).
+    package func migrate(upTo target: Int) async throws {
         try await transaction("migrate the schema") { db in
             _ = try await db.rows("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            let current = try await db.rows("SELECT COALESCE(MAX(version), 0) AS version FROM schema_version")
-                .first?.column("version")?.integer ?? 0
+            let current = try await Self.version(db)
             guard current <= SQLiteSchema.versions.count else {
                 throw JobStoreError.database(
                     operation: "migrate the schema",
                     reason: "the database is at schema version \(current), newer than this Slipway knows "
                         + "(\(SQLiteSchema.versions.count)); run the newer Slipway or restore a backup")
             }
-            for (index, statements) in SQLiteSchema.versions.enumerated() where index + 1 > current {
+            for (index, statements) in SQLiteSchema.versions.enumerated() where index + 1 > current && index < target {
                 for statement in statements {
                     _ = try await db.rows(statement)
                 }
@@ -81,6 +88,17 @@ package actor SQLiteJobStore: JobStore {
                 logger.info("job store schema migrated", metadata: ["version": "\(index + 1)", "path": "\(path)"])
             }
         }
+    }
+
+    package func schemaVersion() async throws -> SchemaVersion {
+        try await serialized("read the schema version") { db in
+            let exists = try await db.rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+            return SchemaVersion(current: exists.isEmpty ? 0 : try await Self.version(db), latest: SQLiteSchema.versions.count)
+        }
+    }
+
+    private static func version(_ db: SQLiteConnection) async throws -> Int {
+        try await db.rows("SELECT COALESCE(MAX(version), 0) AS version FROM schema_version").first?.column("version")?.integer ?? 0
     }
 
     // MARK: - Deliveries
@@ -328,6 +346,46 @@ package actor SQLiteJobStore: JobStore {
     package func releaseLease(_ name: String, holder: String) async throws {
         try await serialized("give a lease back") { db in
             _ = try await db.rows("DELETE FROM leases WHERE name = ? AND holder = ?", [.text(name), .text(holder)])
+        }
+    }
+
+    // MARK: - Queue
+
+    package func queueStats(now: Date) async throws -> QueueStats {
+        let nowSeconds = StoredValues.seconds(now)
+        return try await serialized("read the queue") { db in
+            let row = try await db.rows(
+                """
+                SELECT
+                    COALESCE(SUM(CASE WHEN (state = 'queued' AND run_at <= ?1) OR (state = 'running' AND lease_until < ?1) THEN 1 ELSE 0 END), 0) AS due,
+                    MIN(CASE WHEN state = 'queued' AND run_at <= ?1 THEN run_at WHEN state = 'running' AND lease_until < ?1 THEN lease_until END) AS oldest,
+                    COALESCE(SUM(CASE WHEN state = 'running' AND lease_until >= ?1 THEN 1 ELSE 0 END), 0) AS running,
+                    COALESCE(SUM(CASE WHEN state = 'queued' AND kind = 'poll' THEN 1 ELSE 0 END), 0) AS polls
+                FROM jobs WHERE state IN ('queued', 'running')
+                """, [.float(nowSeconds)]
+            ).first
+            let oldest = row?.column("oldest")?.double
+            return QueueStats(
+                due: row?.column("due")?.integer ?? 0, oldestDueAge: oldest.map { max(0, nowSeconds - $0) },
+                running: row?.column("running")?.integer ?? 0, pollsWaiting: row?.column("polls")?.integer ?? 0)
+        }
+    }
+
+    // MARK: - Retention
+
+    package func pruneFinishedDeliveries(updatedBefore cutoff: Date, limit: Int) async throws -> Int {
+        try await serialized("prune finished deliveries") { db in
+            // The foreign keys cascade to jobs, store results and report references.
+            try await db.rows(
+                """
+                DELETE FROM deliveries WHERE id IN (
+                    SELECT id FROM deliveries
+                    WHERE state IN ('done', 'failed') AND updated_at < ?
+                      AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.delivery_id = deliveries.id AND jobs.state IN ('queued', 'running'))
+                    LIMIT ?)
+                RETURNING id
+                """, [.float(StoredValues.seconds(cutoff)), .integer(limit)]
+            ).count
         }
     }
 

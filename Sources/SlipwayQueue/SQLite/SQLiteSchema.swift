@@ -76,5 +76,9 @@ enum SQLiteSchema {
             END
             """
         ],
+        // 5: retention finds finished deliveries by when they last changed (server.retention_days).
+        [
+            "CREATE INDEX deliveries_finished ON deliveries (state, updated_at)"
+        ],
     ]
 }

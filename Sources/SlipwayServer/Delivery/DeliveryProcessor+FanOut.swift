@@ -146,7 +146,15 @@ extension DeliveryProcessor {
         }
         let running = results[upload.store]
         let jobStore = jobStore
+        let metrics = metrics
         return {
+            let started = ContinuousClock.now
+            func measured(_ result: StoreResult, retry: Bool) -> StoreResult {
+                let outcome = retry ? "retry" : result.state == .waiting ? "waiting" : result.state == .failed ? "failed" : "succeeded"
+                metrics?.upload(
+                    storeType: result.storeType.rawValue, outcome: outcome, duration: ContinuousClock.now - started, bytes: artifact.size)
+                return result
+            }
             let checkpoint = StoreCheckpoint(saved: await checkpoints.saved(upload.store)) { values in
                 await checkpoints.record(values, for: upload.store)
                 guard var result = running else { return }
@@ -156,16 +164,16 @@ extension DeliveryProcessor {
             }
             do throws(StoreError) {
                 let result = try await uploader.deliver(artifact, for: event, checkpoint: checkpoint, logger: logger)
-                return .uploaded(store: upload.store, result: result, retryReason: nil)
+                return .uploaded(store: upload.store, result: measured(result, retry: false), retryReason: nil)
             } catch {
                 if error.isRetryable && !lastAttempt {
                     var result = error.result
                     result.state = .pending
                     result.summary = "will retry: \(error.failure.step)"
                     result.resumeData = await checkpoints.saved(upload.store)
-                    return .uploaded(store: upload.store, result: result, retryReason: error.description)
+                    return .uploaded(store: upload.store, result: measured(result, retry: true), retryReason: error.description)
                 }
-                return .uploaded(store: upload.store, result: error.result, retryReason: nil)
+                return .uploaded(store: upload.store, result: measured(error.result, retry: false), retryReason: nil)
             }
         }
     }

@@ -21,13 +21,16 @@ package struct DeliveryProcessor: JobHandler {
     package let polls: PollSchedule
     /// Told of each download's arrival as it starts (tests; nil in production).
     package let onArrival: (@Sendable (ArtifactArrival) -> Void)?
+    /// Upload durations and sizes for `/metrics` (nil: not counted).
+    package let metrics: SlipwayMetrics?
 
     package init(
         jobStore: any JobStore, uploaders: [String: any StoreUploader], fetcher: ArtifactFetcher,
         reporter: ResultReporter, dataDirectory: URL, schedule: RetrySchedule, polls: PollSchedule = PollSchedule(),
-        onArrival: (@Sendable (ArtifactArrival) -> Void)? = nil
+        onArrival: (@Sendable (ArtifactArrival) -> Void)? = nil, metrics: SlipwayMetrics? = nil
     ) {
         self.onArrival = onArrival
+        self.metrics = metrics
         self.polls = polls
         self.jobStore = jobStore
         self.uploaders = uploaders

@@ -20,13 +20,15 @@ package struct ResultReporter: Sendable {
     package let templates: TemplateRenderer?
     /// Base of dashboard links (`server.public_url`), when known.
     package let publicURL: String?
-    /// One pull request's comment is edited by one report at a time.
-    let commentLocks = KeyedSerializer()
+    /// One pull request's comment is edited by one report at a time; shared by the reporters of
+    /// successive config generations (`RuntimeGeneration`).
+    let commentLocks: KeyedSerializer
 
     package init(
         config: SlipwayConfig, jobStore: any JobStore, gitHub: GitHubReporter?, templates: TemplateRenderer?,
-        publicURL: String?, notifiers: [String: any Notifier] = [:]
+        publicURL: String?, notifiers: [String: any Notifier] = [:], commentLocks: KeyedSerializer = KeyedSerializer()
     ) {
+        self.commentLocks = commentLocks
         self.notifiers = notifiers
         self.config = config
         self.jobStore = jobStore

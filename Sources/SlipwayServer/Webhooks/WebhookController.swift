@@ -10,8 +10,8 @@ import SlipwayQueue
 /// `POST /webhooks/{provider}`: verify, parse, route, persist, then answer — in that order, so a
 /// 202 always means the delivery is on disk.
 struct WebhookController: Sendable {
-    let config: SlipwayConfig
-    let adapters: [BuildEvent.Provider: any WebhookAdapter]
+    /// The current config and adapters; each webhook takes them once, as it arrives (a reload swaps them).
+    let generation: @Sendable () -> RuntimeGeneration
     let jobStore: any JobStore
     let metrics: SlipwayMetrics
     /// Addresses that sent too many bad signatures are answered 429 before their body is read.
@@ -43,6 +43,9 @@ struct WebhookController: Sendable {
 
     func receive(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let name = context.parameters.get("provider") ?? ""
+        let generation = self.generation()
+        let config = generation.config
+        let adapters = generation.adapters
         var logger = context.logger
         logger[metadataKey: "source"] = "\(name)"
         guard let provider = BuildEvent.Provider(rawValue: name) else {

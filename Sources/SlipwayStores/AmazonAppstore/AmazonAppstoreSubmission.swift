@@ -18,9 +18,11 @@ package struct AmazonAppstoreSubmission: StoreUploader {
     package let definition: StoreDefinition
     package let settings: AmazonAppstoreSettings
     let api: AmazonSubmissionAPI
-    /// Submissions to one app take turns within the process (its one Edit; see `KeyedSerializer`).
-    /// Replicas are not coordinated; a 412 that survives a re-read while the Edit is open is retried later.
-    let turns = KeyedSerializer()
+    /// Submissions to one app take turns within the process (its one Edit; see `KeyedSerializer`):
+    /// one serializer for the process, so stores that name the same app (a store and its per-rule
+    /// variants, the old and new config across a reload) take turns too. Replicas are not
+    /// coordinated; a 412 that survives a re-read while the Edit is open is retried later.
+    static let turns = KeyedSerializer()
 
     /// - Parameters:
     ///   - settings: image `file`s must already be absolute (the factory anchors them).
@@ -47,7 +49,7 @@ package struct AmazonAppstoreSubmission: StoreUploader {
         var logger = logger
         logger[metadataKey: "store"] = "\(definition.name)"
         logger[metadataKey: "app"] = "\(settings.appID)"
-        let outcome = await turns.run(settings.appID, forwardingCancellation: true) { [self, logger] () async -> Result<StoreResult, StoreCallFailure> in
+        let outcome = await Self.turns.run(settings.appID, forwardingCancellation: true) { [self, logger] () async -> Result<StoreResult, StoreCallFailure> in
             do throws(StoreCallFailure) {
                 return .success(try await submit(artifact, logger: logger))
             } catch {

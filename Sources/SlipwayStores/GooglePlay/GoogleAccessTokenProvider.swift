@@ -40,7 +40,7 @@ package actor GoogleAccessTokenProvider {
         self.http = http
         self.retryPolicy = retryPolicy
         self.now = now
-        self.cache = AccessTokenCache(refreshMargin: Self.refreshMargin, now: now)
+        self.cache = AccessTokenCache(provider: "google", refreshMargin: Self.refreshMargin, now: now)
     }
 
     /// A token good for at least `refreshMargin` more, from the cache or freshly fetched.

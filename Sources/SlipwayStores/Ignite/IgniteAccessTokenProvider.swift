@@ -43,7 +43,7 @@ package actor IgniteAccessTokenProvider {
         self.http = http
         self.retryPolicy = retryPolicy
         self.now = now
-        self.cache = AccessTokenCache(refreshMargin: Self.refreshMargin, now: now)
+        self.cache = AccessTokenCache(provider: "digital_turbine", refreshMargin: Self.refreshMargin, now: now)
     }
 
     /// A token good for at least `refreshMargin` more, from the cache or freshly fetched.
