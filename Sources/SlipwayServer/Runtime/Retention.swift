@@ -14,13 +14,14 @@ package struct Retention: Service {
     let logger: Logger
 
     static let leaseName = "retention"
-    /// Deliveries deleted per statement.
-    static let batchSize = 500
+    /// Deliveries deleted per statement (500 unless a test asks for fewer).
+    let batchSize: Int
 
     package init(
         jobStore: any JobStore, days: Int, holder: String, metrics: SlipwayMetrics, logger: Logger,
-        interval: Duration = .seconds(3600), firstDelay: Duration = .seconds(60)
+        interval: Duration = .seconds(3600), firstDelay: Duration = .seconds(60), batchSize: Int = 500
     ) {
+        self.batchSize = batchSize
         self.jobStore = jobStore
         self.schedule = LeasedSchedule(
             leaseName: Self.leaseName, jobStore: jobStore, interval: interval, firstDelay: firstDelay, holder: holder)
@@ -41,9 +42,9 @@ package struct Retention: Service {
         var total = 0
         do {
             while true {
-                let deleted = try await jobStore.pruneFinishedDeliveries(updatedBefore: cutoff, limit: Self.batchSize)
+                let deleted = try await jobStore.pruneFinishedDeliveries(updatedBefore: cutoff, limit: batchSize)
                 total += deleted
-                if deleted < Self.batchSize { break }
+                if deleted < batchSize { break }
                 await renew()
             }
         } catch {
