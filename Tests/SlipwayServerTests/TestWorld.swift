@@ -388,10 +388,13 @@ struct TestWorld: Sendable {
 }
 
 extension SlipwayRuntime.Options {
-    /// Short lease, quick polling and quick retries, so tests run in seconds.
+    /// Quick polling and quick retries, so tests run in seconds. The lease is long enough that a
+    /// heartbeat late on a loaded machine does not hand a running job to the other worker (a 3 s
+    /// lease did once, in a CI run beside a fuzz run, and the delivery ran twice); no test here
+    /// waits for a worker lease to run out (the crash tests run the binary with their own).
     static var fast: SlipwayRuntime.Options {
         var options = SlipwayRuntime.Options()
-        options.workerLease = .seconds(3)
+        options.workerLease = .seconds(10)
         options.workerPollInterval = .milliseconds(50)
         options.retrySchedule = RetrySchedule(maxAttempts: 3, firstDelay: .milliseconds(200), maxDelay: .seconds(1))
         options.pollSchedule = PollSchedule(firstDelay: .milliseconds(100), maxDelay: .milliseconds(300), maxRounds: 20)
