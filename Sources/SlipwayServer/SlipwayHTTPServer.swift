@@ -72,7 +72,7 @@ package enum SlipwayHTTPServer {
         onAdminListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let worker = JobWorker(
-            store: runtime.jobStore, handler: MeteredHandler(runtime: runtime, metrics: runtime.metrics),
+            store: runtime.jobStore, handler: MeteredHandler(runtime: runtime),
             workerID: options.workerID, concurrency: runtime.config.server.workers, lease: options.workerLease,
             pollInterval: options.workerPollInterval, drainTimeout: .seconds(runtime.config.server.shutdownGraceSeconds),
             logger: runtime.logger)
@@ -127,12 +127,12 @@ package enum SlipwayHTTPServer {
 /// changes a job under way), and counts outcomes for `/metrics`.
 struct MeteredHandler: JobHandler, CustomStringConvertible {
     let runtime: SlipwayRuntime
-    let metrics: SlipwayMetrics
 
     var description: String { "MeteredHandler(delivery processor)" }
 
     func handle(_ job: ClaimedJob, logger: Logger) async -> JobOutcome {
         let outcome = await runtime.processor.handle(job, logger: logger)
+        let metrics = runtime.metrics
         switch outcome {
         case .completed: metrics.delivery(outcome: "completed")
         case .retry: metrics.delivery(outcome: "retry")

@@ -33,6 +33,16 @@ package struct RuntimeGeneration: Sendable {
         let storeRetryPolicy: RetryPolicy
         let commentLocks: KeyedSerializer
         let logger: Logger
+
+        /// A secret the config names, from the environment or a file beside the config; a failure
+        /// names the field (`StartupError.secret`), never the value.
+        func resolve(_ reference: SecretReference, _ field: String, baseDirectory: URL) throws -> Secret {
+            do throws(SecretResolutionError) {
+                return try reference.resolve(environment: environment.values, baseDirectory: baseDirectory)
+            } catch {
+                throw StartupError.secret(field: field, reference: reference, reason: error)
+            }
+        }
     }
 
     /// Builds a generation; throws `StartupError` (which names the field) when a secret, a key or
@@ -42,11 +52,7 @@ package struct RuntimeGeneration: Sendable {
         let logger = shared.logger
         let httpClient = shared.httpClient
         func resolve(_ reference: SecretReference, _ field: String) throws -> Secret {
-            do {
-                return try reference.resolve(environment: shared.environment.values, baseDirectory: base)
-            } catch {
-                throw StartupError.secret(field: field, reference: reference, reason: error)
-            }
+            try shared.resolve(reference, field, baseDirectory: base)
         }
 
         let adapters = try IntakeAdapters.make(config.sources, resolve: resolve)

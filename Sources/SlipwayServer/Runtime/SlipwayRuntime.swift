@@ -94,11 +94,7 @@ package struct SlipwayRuntime: Sendable, CustomStringConvertible {
                 storeRetryPolicy: options.storeRetryPolicy, commentLocks: KeyedSerializer(), logger: logger)
             let generation = try await RuntimeGeneration.make(config, shared: shared)
             let access = try await makeAccess(config.server, jobStore: jobStore) { reference, field in
-                do throws(SecretResolutionError) {
-                    return try reference.resolve(environment: environment, baseDirectory: config.baseDirectory)
-                } catch {
-                    throw StartupError.secret(field: field, reference: reference, reason: error)
-                }
+                try shared.resolve(reference, field, baseDirectory: config.baseDirectory)
             }
             var runtime = SlipwayRuntime(
                 jobStore: jobStore, httpClient: httpClient, metrics: SlipwayMetrics(), access: access, logger: logger,
