@@ -1,5 +1,6 @@
 package import Foundation
 package import Logging
+import NIOPosix
 import SQLiteNIO
 package import SlipwayCore
 
@@ -11,8 +12,13 @@ package import SlipwayCore
 /// (`accept`, `claim`, `migrate`) use `BEGIN IMMEDIATE`, so a second process on the same file
 /// (`slipway deliver` next to a server, say) waits on `busy_timeout` instead of deadlocking.
 /// The file is in WAL mode: readers are not blocked by the writer.
+///
+/// The connection runs on a thread of its own, not on NIO's shared blocking-I/O pool: while it
+/// waits on `busy_timeout` for another process's lock, file reads, DNS lookups and other
+/// connections in this process go on.
 package actor SQLiteJobStore: JobStore {
     private var connection: SQLiteConnection?
+    private let thread: NIOThreadPool
     private let logger: Logger
     private let path: String
     /// True while an operation holds the connection.
@@ -23,8 +29,9 @@ package actor SQLiteJobStore: JobStore {
     /// Group commit of concurrent `accept`s.
     private let batcher = AcceptBatcher()
 
-    private init(connection: SQLiteConnection, path: String, logger: Logger) {
+    private init(connection: SQLiteConnection, thread: NIOThreadPool, path: String, logger: Logger) {
         self.connection = connection
+        self.thread = thread
         self.path = path
         self.logger = logger
     }
@@ -40,10 +47,15 @@ package actor SQLiteJobStore: JobStore {
             throw JobStoreError.database(
                 operation: "create the folder of \(url.path)", reason: "\(error.localizedDescription)")
         }
+        let thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
         let connection: SQLiteConnection
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: url.path), logger: logger)
+            connection = try await SQLiteConnection.open(
+                storage: .file(path: url.path), threadPool: thread, logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any())
         } catch {
+            try? await thread.shutdownGracefully()
             throw JobStoreError.database(operation: "open \(url.path)", reason: "\(error)")
         }
         do {
@@ -57,9 +69,15 @@ package actor SQLiteJobStore: JobStore {
             }
         } catch {
             try? await connection.close()
+            try? await thread.shutdownGracefully()
             throw JobStoreError.database(operation: "configure \(url.path)", reason: "\(error)")
         }
-        return SQLiteJobStore(connection: connection, path: url.path, logger: logger)
+        return SQLiteJobStore(connection: connection, thread: thread, path: url.path, logger: logger)
+    }
+
+    /// A store dropped without `close()` (a test, a command that failed) lets its thread go.
+    deinit {
+        thread.shutdownGracefully { _ in }
     }
 
     // MARK: - Schema
@@ -410,6 +428,7 @@ package actor SQLiteJobStore: JobStore {
         } catch {
             throw JobStoreError.database(operation: "close \(path)", reason: "\(error)")
         }
+        try? await thread.shutdownGracefully()
     }
 
     // MARK: - Serialisation
