@@ -1,3 +1,4 @@
+import Foundation
 package import Hummingbird
 package import Logging
 import NIOCore
@@ -55,5 +56,18 @@ package enum FakeServerError: Error, CustomStringConvertible {
         switch self {
         case .didNotStart(let name): "fake server \(name) did not start"
         }
+    }
+}
+
+extension FakeServer {
+    /// A JSON answer, keys sorted (stable bodies for tests to compare); an object that cannot be
+    /// written becomes `{}`.
+    static func json(
+        _ status: HTTPResponse.Status, _ object: Any, contentType: String = "application/json",
+        options: JSONSerialization.WritingOptions = [.sortedKeys]
+    ) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: options)) ?? Data("{}".utf8)
+        return Response(
+            status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

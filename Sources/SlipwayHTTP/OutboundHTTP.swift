@@ -61,6 +61,9 @@ package struct OutboundHTTP: Sendable {
             redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(300)))
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.dnsOverride = dnsOverride
+        // `OutboundSpan` makes one span per hop itself, without the query string AsyncHTTPClient's
+        // own spans would record.
+        configuration.tracing.tracer = nil
         return configuration
     }
 
@@ -141,13 +144,13 @@ package struct OutboundHTTP: Sendable {
         -> (HTTPClientResponse, @Sendable () async -> Void)
     {
         guard trust == .external else {
-            return (try await client.execute(request, timeout: timeout), {})
+            return (try await OutboundSpan.traced(request, url: url) { try await client.execute($0, timeout: timeout) }, {})
         }
         guard let origin = Origin(url) else { throw OutboundRefusal.unsupportedURL(redactedURL(request.url)) }
         let shown = redactedURL(url.absoluteString)
         if let literal = IPAddress(origin.host) {
             try check(literal, host: origin.host, url: shown)
-            return (try await client.execute(request, timeout: timeout), {})
+            return (try await OutboundSpan.traced(request, url: url) { try await client.execute($0, timeout: timeout) }, {})
         }
         let addresses: [IPAddress]
         do {
@@ -164,7 +167,7 @@ package struct OutboundHTTP: Sendable {
             configuration: Self.clientConfiguration(dnsOverride: [origin.host: first.description]))
         let finish: @Sendable () async -> Void = { try? await pinned.shutdown() }
         do {
-            return (try await pinned.execute(request, timeout: timeout), finish)
+            return (try await OutboundSpan.traced(request, url: url) { try await pinned.execute($0, timeout: timeout) }, finish)
         } catch {
             await finish()
             throw error

@@ -137,13 +137,19 @@ package struct NewDelivery: Sendable {
     package var event: BuildEvent
     package var plan: DeliveryPlan
     package var receivedAt: Date
+    /// The W3C `traceparent` of the webhook's trace (nil when tracing is off).
+    package var traceParent: String?
 
-    package init(source: String, externalID: String, event: BuildEvent, plan: DeliveryPlan, receivedAt: Date) {
+    package init(
+        source: String, externalID: String, event: BuildEvent, plan: DeliveryPlan, receivedAt: Date,
+        traceParent: String? = nil
+    ) {
         self.source = source
         self.externalID = externalID
         self.event = event
         self.plan = plan
         self.receivedAt = receivedAt
+        self.traceParent = traceParent
     }
 }
 
@@ -194,11 +200,14 @@ package struct DeliveryRecord: Sendable, Equatable {
     package var receivedAt: Date
     package var updatedAt: Date
     package var results: [StoreResult]
+    /// The trace the delivery's webhook was accepted in: its jobs' spans are children of it.
+    package var traceParent: String?
 
     package init(
         id: String, source: String, externalID: String, event: BuildEvent, plan: DeliveryPlan, state: DeliveryState,
-        lastError: String?, receivedAt: Date, updatedAt: Date, results: [StoreResult]
+        lastError: String?, receivedAt: Date, updatedAt: Date, results: [StoreResult], traceParent: String? = nil
     ) {
+        self.traceParent = traceParent
         self.id = id
         self.source = source
         self.externalID = externalID

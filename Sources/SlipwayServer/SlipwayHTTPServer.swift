@@ -3,7 +3,7 @@ package import Hummingbird
 import Logging
 import NIOCore
 import UnixSignals
-import ServiceLifecycle
+package import ServiceLifecycle
 import SlipwayCore
 import SlipwayHTTP
 import SlipwayQueue
@@ -66,8 +66,12 @@ package enum SlipwayHTTPServer {
 
     /// Serves until cancelled or signalled. `onListening` gets the bound port (useful with port 0),
     /// `onAdminListening` the admin listener's.
+    ///
+    /// - Parameter backgroundServices: run beside the server and stopped after everything else
+    ///   (the trace exporter, so the spans of the drain are still sent).
     package static func run(
-        runtime: SlipwayRuntime, options: SlipwayRuntime.Options = .init(), host: String? = nil, port: Int? = nil,
+        runtime: SlipwayRuntime, options: SlipwayRuntime.Options = .init(), backgroundServices: [any Service] = [],
+        host: String? = nil, port: Int? = nil,
         adminPort: Int? = nil, handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in },
         onAdminListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
@@ -84,7 +88,7 @@ package enum SlipwayHTTPServer {
                 "no server.access credential is configured: the dashboard, API and metrics answer 401 until you set server.access.api_tokens or server.access.github")
         }
         // `workers: 0`: an intake-only replica; the others on the same database deliver.
-        var services: [any Service] = runtime.config.server.workers > 0 ? [worker] : []
+        var services: [any Service] = backgroundServices + (runtime.config.server.workers > 0 ? [worker] : [])
         let reconcile = runtime.config.server.reconcile
         if reconcile.isEnabled && !runtime.buildListers.isEmpty {
             services.append(
@@ -132,12 +136,7 @@ struct MeteredHandler: JobHandler, CustomStringConvertible {
 
     func handle(_ job: ClaimedJob, logger: Logger) async -> JobOutcome {
         let outcome = await runtime.processor.handle(job, logger: logger)
-        let metrics = runtime.metrics
-        switch outcome {
-        case .completed: metrics.delivery(outcome: "completed")
-        case .retry: metrics.delivery(outcome: "retry")
-        case .failed: metrics.delivery(outcome: "failed")
-        }
+        runtime.metrics.delivery(outcome: outcome.name)
         return outcome
     }
 }

@@ -27,6 +27,8 @@ struct LogOptions: ParsableArguments {
         guard let format = LogFormat(rawValue: chosen) else {
             throw ValidationError("SLIPWAY_LOG_FORMAT is \"\(chosen)\": write text or json")
         }
-        return LogFormat.bootstrap(level: logLevel.flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel, format: format)
+        return LogFormat.bootstrap(
+            level: logLevel.flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel, format: format,
+            metadataProvider: TraceExport.metadataProvider)
     }
 }

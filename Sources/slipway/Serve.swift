@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import SlipwayCore
 import SlipwayServer
 
@@ -29,6 +30,14 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.makeLogger(defaultLevel: .info)
         let effective = try loadConfigOrExit(config, database: database)
+        // Before the runtime makes its HTTP clients: they take the tracer that is bootstrapped then.
+        let traces: (any Service)?
+        do {
+            traces = try TraceExport.start(environment: ProcessInfo.processInfo.environment, logger: logger)
+        } catch {
+            printError("slipway cannot start: the OpenTelemetry settings (OTEL_*) are not usable: \(error)")
+            throw ExitCode(1)
+        }
         var options = SlipwayRuntime.Options()
         options.workerLease = .seconds(max(leaseSeconds, 2))
         options.configFile = config
@@ -49,7 +58,9 @@ struct Serve: AsyncParsableCommand {
             try await SlipwayRuntime.withRuntime(
                 config: effective, environment: ProcessInfo.processInfo.environment, options: options, logger: logger
             ) { runtime in
-                try await SlipwayHTTPServer.run(runtime: runtime, options: options, host: host, port: port) { bound in
+                try await SlipwayHTTPServer.run(
+                    runtime: runtime, options: options, backgroundServices: traces.map { [$0] } ?? [], host: host, port: port
+                ) { bound in
                     logger.notice("slipway is listening", metadata: ["address": "\(host ?? effective.server.host):\(bound)"])
                 }
             }

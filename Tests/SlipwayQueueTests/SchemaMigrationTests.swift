@@ -19,6 +19,31 @@ struct SchemaMigrationTests {
         return store
     }
 
+    /// What the previous release's `accept` wrote (before the trace context column): a delivery
+    /// and, on PostgreSQL where no trigger adds it, its first deliver job.
+    private func acceptAsThePreviousRelease(_ delivery: NewDelivery, id: String, into store: any JobStore) async throws {
+        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let event = String(decoding: try encoder.encode(delivery.event), as: UTF8.self)
+        let plan = String(decoding: try encoder.encode(delivery.plan), as: UTF8.self)
+        let at = delivery.receivedAt.timeIntervalSince1970
+        let insert = """
+            INSERT INTO deliveries (id, source, external_id, build_key, event_json, plan_json, state, received_at, updated_at)
+            VALUES (\(quoted(id)), \(quoted(delivery.source)), \(quoted(delivery.externalID)), \(quoted(delivery.event.buildKey)),
+                \(quoted(event)), \(quoted(plan)), 'queued', \(at), \(at))
+            """
+        switch store {
+        case let sqlite as SQLiteJobStore: try await sqlite.execute([insert])
+        case let postgres as PostgresJobStore:
+            try await postgres.execute([
+                insert,
+                "INSERT INTO jobs (delivery_id, kind, state, attempts, run_at) VALUES (\(quoted(id)), 'deliver', 'queued', 0, \(at))",
+            ])
+        default: Issue.record("unknown store \(type(of: store))")
+        }
+    }
+
     @Test("a database at the previous release's schema is migrated with its work intact", arguments: StoreKind.available)
     func previousReleaseIsMigrated(kind: StoreKind) async throws {
         let database = try TestDatabase(kind)
@@ -32,8 +57,10 @@ struct SchemaMigrationTests {
         // What the previous release did: accept two builds, deliver one, leave one queued.
         let old = try await open(database, atVersion: previous)
         #expect(try await old.schemaVersion() == SchemaVersion(current: previous, latest: empty.latest))
-        let finished = try await old.accept(Fixtures.delivery(receivedAt: t0)).acceptedID()
-        let queued = try await old.accept(Fixtures.delivery(receivedAt: t0.addingTimeInterval(1))).acceptedID()
+        let finished = "dlv_" + String(repeating: "a", count: 32)
+        let queued = "dlv_" + String(repeating: "b", count: 32)
+        try await acceptAsThePreviousRelease(Fixtures.delivery(receivedAt: t0), id: finished, into: old)
+        try await acceptAsThePreviousRelease(Fixtures.delivery(receivedAt: t0.addingTimeInterval(1)), id: queued, into: old)
         let job = try #require(try await old.claim(workerID: "old", lease: .seconds(60), now: t0.addingTimeInterval(2)))
         #expect(job.deliveryID == finished)
         try await old.saveResult(deliveryID: finished, result: Fixtures.result("play", .succeeded, summary: "uploaded"))
@@ -49,10 +76,14 @@ struct SchemaMigrationTests {
         let record = try #require(try await store.delivery(id: finished))
         #expect(record.state == .done)
         #expect(record.results.map(\.summary) == ["uploaded"])
+        #expect(record.traceParent == nil)
         let next = try #require(try await store.claim(workerID: "new", lease: .seconds(60), now: t0.addingTimeInterval(3)))
         #expect(next.deliveryID == queued)
         // New work is accepted with its first job, and retention (the new index) finds the old delivery.
-        let added = try await store.accept(Fixtures.delivery(receivedAt: t0.addingTimeInterval(4))).acceptedID()
+        var traced = Fixtures.delivery(receivedAt: t0.addingTimeInterval(4))
+        traced.traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        let added = try await store.accept(traced).acceptedID()
+        #expect(try await store.delivery(id: added)?.traceParent == traced.traceParent)
         #expect(try await store.claim(workerID: "new", lease: .seconds(60), now: t0.addingTimeInterval(5))?.deliveryID == added)
         #expect(try await store.pruneFinishedDeliveries(updatedBefore: Date().addingTimeInterval(60), limit: 10) == 1)
         #expect(try await store.delivery(id: finished) == nil)

@@ -309,9 +309,10 @@ struct TestWorld: Sendable {
 
     /// POSTs a generic hook signed the Standard Webhooks way at `timestamp`.
     /// - Parameter sha256: sent as `artifact_sha256`.
+    /// - Parameter headers: sent besides the hook's own (a CI's `traceparent`).
     func postGeneric(
         _ server: String, artifactURL: String, id: String = UUID().uuidString, timestamp: Date = Date(), runID: String = "g-1",
-        sha256: String? = nil
+        sha256: String? = nil, headers: [String: String] = [:]
     ) async throws -> (status: Int, json: [String: Any]) {
         let digest = sha256.map { #","artifact_sha256":"\#($0)""# } ?? ""
         let body = Data(
@@ -323,6 +324,7 @@ struct TestWorld: Sendable {
         request.headers.add(name: "webhook-id", value: id)
         request.headers.add(name: "webhook-timestamp", value: String(ts))
         request.headers.add(name: "webhook-signature", value: WebhookSignature.standardWebhookSignature(id: id, timestamp: ts, body: body, secret: Secret(Self.genericSecret)))
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         return try await send(request)
     }

@@ -295,10 +295,7 @@ package actor FakeProductScience {
     // MARK: Responses
 
     static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
-        return Response(
-            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        FakeServer.json(status, object, options: [.sortedKeys, .withoutEscapingSlashes])
     }
 
     /// GCS's error document. Like GCS, `SignatureDoesNotMatch` carries a `StringToSign`, which a

@@ -110,8 +110,7 @@ package actor FakeDiscordWebhook {
     }
 
     static func json(_ status: HTTPResponse.Status, _ object: Any) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        FakeServer.json(status, object)
     }
 }
 

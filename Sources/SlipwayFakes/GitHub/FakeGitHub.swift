@@ -423,10 +423,7 @@ package actor FakeGitHub {
     // MARK: Helpers
 
     static func json(_ status: HTTPResponse.Status, _ object: Any) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        FakeServer.json(status, object, contentType: "application/json; charset=utf-8")
     }
 
     static func xml(_ status: HTTPResponse.Status, _ text: String) -> Response {

@@ -100,8 +100,7 @@ package actor FakeSlack {
     }
 
     static func json(_ status: HTTPResponse.Status, _ object: Any) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        FakeServer.json(status, object)
     }
 
     static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {

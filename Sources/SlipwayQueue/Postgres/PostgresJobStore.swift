@@ -81,6 +81,14 @@ package final class PostgresJobStore: JobStore {
         }
     }
 
+    /// Runs `statements` as written, in one transaction: a migration test writes what an earlier
+    /// release wrote with that release's SQL.
+    package func execute(_ statements: [String]) async throws {
+        try await transaction("run statements") { db, logger in
+            for statement in statements { try await db.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+        }
+    }
+
     package func schemaVersion() async throws -> SchemaVersion {
         try await transaction("read the schema version") { db, logger in
             var exists = false
@@ -115,11 +123,11 @@ package final class PostgresJobStore: JobStore {
     /// `ON CONFLICT DO NOTHING` waits for a concurrent insert of the same keys (another replica)
     /// to commit, then skips; only the rows that conflicted are looked up afterwards.
     private func acceptBatch(_ batch: [AcceptBatcher.Prepared]) async throws -> [AcceptOutcome] {
-        var binds = PostgresBindings(capacity: batch.count * 7)
+        var binds = PostgresBindings(capacity: batch.count * 8)
         var rows: [String] = []
         for (index, item) in batch.enumerated() {
-            let base = index * 7
-            rows.append("(" + (1...7).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+            let base = index * 8
+            rows.append("(" + (1...8).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
             binds.append(item.id)
             binds.append(item.delivery.source)
             binds.append(item.delivery.externalID)
@@ -127,13 +135,16 @@ package final class PostgresJobStore: JobStore {
             binds.append(item.eventJSON)
             binds.append(item.planJSON)
             binds.append(item.received)
+            binds.append(item.delivery.traceParent)
         }
         let sql = """
-            WITH input (id, source, external_id, build_key, event_json, plan_json, received) AS (
+            WITH input (id, source, external_id, build_key, event_json, plan_json, received, trace_parent) AS (
                 VALUES \(rows.joined(separator: ", "))
             ), inserted AS (
-                INSERT INTO deliveries (id, source, external_id, build_key, event_json, plan_json, state, received_at, updated_at)
-                SELECT id, source, external_id, build_key, event_json, plan_json, 'queued', received, received FROM input
+                INSERT INTO deliveries (id, source, external_id, build_key, event_json, plan_json, state, received_at, updated_at,
+                    trace_parent)
+                SELECT id, source, external_id, build_key, event_json, plan_json, 'queued', received, received, trace_parent
+                FROM input
                 ON CONFLICT DO NOTHING
                 RETURNING id, received_at
             ), first_jobs AS (
@@ -519,14 +530,14 @@ package final class PostgresJobStore: JobStore {
     }
 
     private static let deliveryColumns =
-        "id, source, external_id, event_json, plan_json, state, last_error, received_at, updated_at"
+        "id, source, external_id, event_json, plan_json, state, last_error, received_at, updated_at, trace_parent"
 
     private static func record(_ row: PostgresRow, results: [StoreResult]) throws -> DeliveryRecord {
-        let (id, source, externalID, eventJSON, planJSON, state, lastError, receivedAt, updatedAt) = try row.decode(
-            (String, String, String, String, String, String, String?, Double, Double).self)
+        let (id, source, externalID, eventJSON, planJSON, state, lastError, receivedAt, updatedAt, traceParent) =
+            try row.decode((String, String, String, String, String, String, String?, Double, Double, String?).self)
         return try StoredValues.record(
             id: id, source: source, externalID: externalID, eventJSON: eventJSON, planJSON: planJSON, state: state,
-            lastError: lastError, receivedAt: receivedAt, updatedAt: updatedAt, results: results)
+            lastError: lastError, receivedAt: receivedAt, updatedAt: updatedAt, results: results, traceParent: traceParent)
     }
 
     private static func results(

@@ -75,9 +75,15 @@ package actor SQLiteJobStore: JobStore {
         return SQLiteJobStore(connection: connection, thread: thread, path: url.path, logger: logger)
     }
 
-    /// A store dropped without `close()` (a test, a command that failed) lets its thread go.
+    /// A store dropped without `close()` (a test, a command that failed) closes its connection
+    /// and lets its thread go (the connection must be closed before it is freed).
     deinit {
-        thread.shutdownGracefully { _ in }
+        let thread = thread
+        guard let connection else {
+            thread.shutdownGracefully { _ in }
+            return
+        }
+        connection.close().whenComplete { _ in thread.shutdownGracefully { _ in } }
     }
 
     // MARK: - Schema
@@ -108,6 +114,14 @@ package actor SQLiteJobStore: JobStore {
         }
     }
 
+    /// Runs `statements` as written, in one transaction: a migration test writes what an earlier
+    /// release wrote with that release's SQL.
+    package func execute(_ statements: [String]) async throws {
+        try await transaction("run statements") { db in
+            for statement in statements { _ = try await db.rows(statement) }
+        }
+    }
+
     package func schemaVersion() async throws -> SchemaVersion {
         try await serialized("read the schema version") { db in
             let exists = try await db.rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
@@ -132,19 +146,20 @@ package actor SQLiteJobStore: JobStore {
     private func acceptBatch(_ batch: [AcceptBatcher.Prepared]) async throws -> [AcceptOutcome] {
         let inserted = try await serialized("accept deliveries") { db in
             var binds: [SQLiteData] = []
-            binds.reserveCapacity(batch.count * 8)
+            binds.reserveCapacity(batch.count * 9)
             for item in batch {
                 binds += [
                     .text(item.id), .text(item.delivery.source), .text(item.delivery.externalID), .text(item.delivery.event.buildKey),
                     .text(item.eventJSON), .text(item.planJSON), .float(item.received), .float(item.received),
+                    item.delivery.traceParent.map { .text($0) } ?? .null,
                 ]
             }
-            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, 'queued', ?, ?)", count: batch.count).joined(separator: ", ")
+            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)", count: batch.count).joined(separator: ", ")
             return Set(
                 try await db.rows(
                     """
                     INSERT INTO deliveries (id, source, external_id, build_key, event_json, plan_json, state,
-                        received_at, updated_at)
+                        received_at, updated_at, trace_parent)
                     VALUES \(rows)
                     ON CONFLICT DO NOTHING
                     RETURNING id
@@ -487,14 +502,15 @@ package actor SQLiteJobStore: JobStore {
     // MARK: - Rows
 
     private static let deliveryColumns =
-        "id, source, external_id, event_json, plan_json, state, last_error, received_at, updated_at"
+        "id, source, external_id, event_json, plan_json, state, last_error, received_at, updated_at, trace_parent"
 
     private static func record(_ row: SQLiteRow, results: [StoreResult]) throws -> DeliveryRecord {
         try StoredValues.record(
             id: try text(row, "id"), source: try text(row, "source"), externalID: try text(row, "external_id"),
             eventJSON: try text(row, "event_json"), planJSON: try text(row, "plan_json"),
             state: try text(row, "state"), lastError: row.column("last_error")?.string,
-            receivedAt: try double(row, "received_at"), updatedAt: try double(row, "updated_at"), results: results)
+            receivedAt: try double(row, "received_at"), updatedAt: try double(row, "updated_at"), results: results,
+            traceParent: row.column("trace_parent")?.string)
     }
 
     private static func results(_ db: SQLiteConnection, deliveryID: String) async throws -> [StoreResult] {

@@ -80,5 +80,9 @@ enum SQLiteSchema {
         [
             "CREATE INDEX deliveries_finished ON deliveries (state, updated_at)"
         ],
+        // 6: the W3C trace context of the webhook that was accepted, so the delivery's spans join its trace.
+        [
+            "ALTER TABLE deliveries ADD COLUMN trace_parent TEXT"
+        ],
     ]
 }

@@ -60,13 +60,13 @@ enum StoredValues {
     /// Builds a `DeliveryRecord` from the columns both stores select in the same order.
     static func record(
         id: String, source: String, externalID: String, eventJSON: String, planJSON: String, state: String,
-        lastError: String?, receivedAt: Double, updatedAt: Double, results: [StoreResult]
+        lastError: String?, receivedAt: Double, updatedAt: Double, results: [StoreResult], traceParent: String?
     ) throws -> DeliveryRecord {
         DeliveryRecord(
             id: id, source: source, externalID: externalID,
             event: try decode(BuildEvent.self, from: eventJSON, "the event of delivery \(id)"),
             plan: try decode(DeliveryPlan.self, from: planJSON, "the plan of delivery \(id)"),
             state: try deliveryState(state), lastError: lastError,
-            receivedAt: date(receivedAt), updatedAt: date(updatedAt), results: results)
+            receivedAt: date(receivedAt), updatedAt: date(updatedAt), results: results, traceParent: traceParent)
     }
 }

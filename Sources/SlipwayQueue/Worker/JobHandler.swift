@@ -18,4 +18,13 @@ package enum JobOutcome: Sendable {
     case retry(after: Duration, reason: String)
     /// Given up for good; `reason` is stored as the job's last error.
     case failed(reason: String)
+
+    /// `completed`, `retry` or `failed`: for logs, metrics and traces.
+    package var name: String {
+        switch self {
+        case .completed: "completed"
+        case .retry: "retry"
+        case .failed: "failed"
+        }
+    }
 }

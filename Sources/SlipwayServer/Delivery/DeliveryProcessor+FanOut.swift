@@ -4,6 +4,8 @@ import SlipwayCore
 import SlipwayIntake
 import SlipwayQueue
 import SlipwayStores
+import SlipwayHTTP
+import Tracing
 
 /// One download feeding every store that wants it, the stores starting while it still arrives
 /// (issue 12 §3).
@@ -34,9 +36,14 @@ extension DeliveryProcessor {
         try await withThrowingTaskGroup(of: Finished.self) { group in
             group.addTask {
                 do throws(ArtifactFetchError) {
-                    let artifact = try await fetcher.fetch(
-                        event.artifactSource, selecting: selector, into: workFolder, expectedSHA256: event.artifactSHA256,
-                        arrival: arrival)
+                    let artifact = try await Traced.span("download artifact") { (span) async throws(ArtifactFetchError) in
+                        let artifact = try await fetcher.fetch(
+                            event.artifactSource, selecting: selector, into: workFolder, expectedSHA256: event.artifactSHA256,
+                            arrival: arrival)
+                        span.attributes["slipway.artifact.name"] = artifact.fileName
+                        span.attributes["slipway.artifact.bytes"] = Int(artifact.size)
+                        return artifact
+                    }
                     await arrival.complete(artifact)
                     return .downloaded(.success(artifact))
                 } catch {
@@ -163,7 +170,13 @@ extension DeliveryProcessor {
                 try await jobStore.saveResult(deliveryID: deliveryID, result: result)
             }
             do throws(StoreError) {
-                let result = try await uploader.deliver(artifact, for: event, checkpoint: checkpoint, logger: logger)
+                let result = try await Traced.span("upload to \(upload.store)") { (span) async throws(StoreError) in
+                    span.attributes["slipway.store"] = upload.store
+                    span.attributes["slipway.store_type"] = uploader.definition.type.rawValue
+                    let result = try await uploader.deliver(artifact, for: event, checkpoint: checkpoint, logger: logger)
+                    span.attributes["slipway.store.state"] = result.state.rawValue
+                    return result
+                }
                 return .uploaded(store: upload.store, result: measured(result, retry: false), retryReason: nil)
             } catch {
                 if error.isRetryable && !lastAttempt {

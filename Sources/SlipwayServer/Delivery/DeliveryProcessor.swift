@@ -4,6 +4,8 @@ package import SlipwayCore
 package import SlipwayIntake
 package import SlipwayQueue
 package import SlipwayStores
+import SlipwayHTTP
+import Tracing
 
 /// Carries out one accepted delivery: downloads each selected artifact once (sha256 computed while
 /// it streams), uploads it to every planned store concurrently — while it still downloads, where the
@@ -44,9 +46,21 @@ package struct DeliveryProcessor: JobHandler {
         var logger = logger
         logger[metadataKey: "delivery"] = "\(job.deliveryID)"
         do {
-            switch job.kind {
-            case .deliver: return try await deliver(job, logger: logger)
-            case .poll: return try await poll(job, logger: logger)
+            guard let record = try await jobStore.delivery(id: job.deliveryID) else {
+                return .failed(reason: "delivery \(job.deliveryID) is not in the job store")
+            }
+            // A child of the webhook's trace (stored with the delivery), however much later it runs.
+            return try await Traced.span(job.kind.rawValue, kind: .consumer, context: TraceParent.context(record.traceParent)) {
+                span in
+                span.attributes["slipway.delivery"] = job.deliveryID
+                span.attributes["slipway.job.attempt"] = job.attempts
+                let outcome = switch job.kind {
+                case .deliver: try await deliver(job, record: record, logger: logger)
+                case .poll: try await poll(job, record: record, logger: logger)
+                }
+                span.attributes["slipway.job.outcome"] = outcome.name
+                if case .failed = outcome { span.setStatus(SpanStatus(code: .error)) }
+                return outcome
             }
         } catch {
             logger.error("delivery job failed unexpectedly", metadata: ["error": "\(error)"])
@@ -58,10 +72,7 @@ package struct DeliveryProcessor: JobHandler {
         }
     }
 
-    private func deliver(_ job: ClaimedJob, logger: Logger) async throws -> JobOutcome {
-        guard let record = try await jobStore.delivery(id: job.deliveryID) else {
-            return .failed(reason: "delivery \(job.deliveryID) is not in the job store")
-        }
+    private func deliver(_ job: ClaimedJob, record: DeliveryRecord, logger: Logger) async throws -> JobOutcome {
         let event = try await completed(record.event)
         let plan = record.plan
         var results: [String: StoreResult] = [:]
@@ -122,10 +133,7 @@ package struct DeliveryProcessor: JobHandler {
     /// Checks every `.waiting` store result again, reports what changed, and schedules the next
     /// check while something is still waiting. Rounds travel in the job payload, so a restart
     /// continues the same schedule.
-    private func poll(_ job: ClaimedJob, logger: Logger) async throws -> JobOutcome {
-        guard let record = try await jobStore.delivery(id: job.deliveryID) else {
-            return .failed(reason: "delivery \(job.deliveryID) is not in the job store")
-        }
+    private func poll(_ job: ClaimedJob, record: DeliveryRecord, logger: Logger) async throws -> JobOutcome {
         let round = job.payload.flatMap { Int($0.split(separator: "=").last ?? "") } ?? 1
         let event = try await completed(record.event)
         var results: [String: StoreResult] = [:]
@@ -136,7 +144,11 @@ package struct DeliveryProcessor: JobHandler {
             guard let uploader = uploaders[upload.uploaderKey] as? any PollingStoreUploader else { continue }
             let previous = result
             do throws(StoreError) {
-                result = try await uploader.poll(result, for: event, logger: logger)
+                result = try await Traced.span("check \(upload.store)") { (span) async throws(StoreError) -> StoreResult in
+                    span.attributes["slipway.store"] = upload.store
+                    span.attributes["slipway.store_type"] = uploader.definition.type.rawValue
+                    return try await uploader.poll(result, for: event, logger: logger)
+                }
             } catch {
                 // A blip while checking is not a verdict on the build: keep waiting, try next round.
                 if !error.isRetryable {

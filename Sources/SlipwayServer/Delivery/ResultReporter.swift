@@ -4,6 +4,8 @@ package import Logging
 package import SlipwayCore
 package import SlipwayQueue
 package import SlipwayReport
+import SlipwayHTTP
+import Tracing
 
 /// Reports a delivery's store results to the notification targets its plan names: one GitHub
 /// commit status per store (posted only when its state changes) and one sticky PR comment per
@@ -47,25 +49,37 @@ package struct ResultReporter: Sendable {
     ) async {
         let intakeNote = IntakeSource.note(for: source)
         for name in plan.notifications {
-            if let notifier = notifiers[name] {
-                let report = BuildReport(
-                    deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
-                    dashboardURL: dashboardURL(deliveryID: deliveryID), intakeNote: intakeNote)
-                do {
-                    try await notifier.publish(
-                        report, event: event, references: DeliveryReferences(jobStore: jobStore, deliveryID: deliveryID, prefix: name),
-                        logger: logger)
-                } catch {
-                    logger.warning("could not notify", metadata: ["notification": "\(name)", "error": "\(error)"])
-                }
-                continue
-            }
-            guard let definition = config.notification(named: name) else { continue }
-            if case .github(let settings) = definition.settings {
-                await reportToGitHub(
-                    settings, deliveryID: deliveryID, event: event, plan: plan, results: results, intakeNote: intakeNote,
+            await Traced.span("notify \(name)") { (span) async -> Void in
+                span.attributes["slipway.notification"] = name
+                await notify(
+                    name, deliveryID: deliveryID, event: event, plan: plan, results: results, intakeNote: intakeNote,
                     logger: logger)
             }
+        }
+    }
+
+    private func notify(
+        _ name: String, deliveryID: String, event: BuildEvent, plan: DeliveryPlan, results: [StoreResult],
+        intakeNote: String?, logger: Logger
+    ) async {
+        if let notifier = notifiers[name] {
+            let report = BuildReport(
+                deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
+                dashboardURL: dashboardURL(deliveryID: deliveryID), intakeNote: intakeNote)
+            do {
+                try await notifier.publish(
+                    report, event: event, references: DeliveryReferences(jobStore: jobStore, deliveryID: deliveryID, prefix: name),
+                    logger: logger)
+            } catch {
+                logger.warning("could not notify", metadata: ["notification": "\(name)", "error": "\(error)"])
+            }
+            return
+        }
+        guard let definition = config.notification(named: name) else { return }
+        if case .github(let settings) = definition.settings {
+            await reportToGitHub(
+                settings, deliveryID: deliveryID, event: event, plan: plan, results: results, intakeNote: intakeNote,
+                logger: logger)
         }
     }
 

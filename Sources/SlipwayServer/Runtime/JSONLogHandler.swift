@@ -110,19 +110,23 @@ package enum LogFormat: String, Sendable, CaseIterable {
     case text, json
 
     /// Sets the process's log handler once, at start, and returns the logger commands use.
-    package static func bootstrap(level: Logger.Level, format: LogFormat) -> Logger {
-        LoggingSystem.bootstrap { label in
-            switch format {
-            case .text:
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            case .json:
-                var handler = JSONLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            }
-        }
+    /// - Parameter metadataProvider: adds to every line what the task carries (the trace and span ids).
+    package static func bootstrap(
+        level: Logger.Level, format: LogFormat, metadataProvider: Logger.MetadataProvider? = nil
+    ) -> Logger {
+        LoggingSystem.bootstrap(
+            { label, provider in
+                switch format {
+                case .text:
+                    var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                    handler.logLevel = level
+                    return handler
+                case .json:
+                    var handler = JSONLogHandler(label: label, metadataProvider: provider)
+                    handler.logLevel = level
+                    return handler
+                }
+            }, metadataProvider: metadataProvider)
         var logger = Logger(label: "slipway")
         logger.logLevel = level
         return logger

@@ -6,6 +6,8 @@ import NIOFoundationCompat
 import SlipwayCore
 import SlipwayIntake
 import SlipwayQueue
+import SlipwayHTTP
+import Tracing
 
 /// `POST /webhooks/{provider}`: verify, parse, route, persist, then answer — in that order, so a
 /// 202 always means the delivery is on disk.
@@ -20,8 +22,10 @@ struct WebhookController: Sendable {
     let dashboardURL: @Sendable (String) -> String?
     let now: @Sendable () -> Date
 
+    /// The webhook route is traced (a server span per request, continuing a `traceparent` the CI
+    /// sent); the dashboard and health checks are not.
     func addRoutes(to router: Router<SlipwayRequestContext>) {
-        router.post("/webhooks/:provider") { request, context in
+        router.group("webhooks").add(middleware: TracingMiddleware()).post(":provider") { request, context in
             try await self.receive(request, context: context)
         }
     }
@@ -125,8 +129,20 @@ struct WebhookController: Sendable {
                 logger.info("build ignored: no rule wants it", metadata: ["build": "\(event.buildKey)", "reason": "\(reason)"])
                 return IntakeReply.response(.ok, IntakeReply(status: "ignored", reason: reason))
             }
-            let outcome = try await jobStore.accept(
-                NewDelivery(source: name, externalID: externalID, event: event, plan: plan, receivedAt: now()))
+            let outcome = try await Traced.span("accept build") { span in
+                span.attributes["slipway.source"] = name
+                span.attributes["slipway.build"] = event.buildKey
+                span.attributes["slipway.stores"] = plan.uploads.map(\.store).joined(separator: ",")
+                // The delivery's jobs continue this trace, however much later they run.
+                let outcome = try await jobStore.accept(
+                    NewDelivery(
+                        source: name, externalID: externalID, event: event, plan: plan, receivedAt: now(),
+                        traceParent: TraceParent.current()))
+                switch outcome {
+                case .accepted(let id), .duplicate(let id): span.attributes["slipway.delivery"] = id
+                }
+                return outcome
+            }
             switch outcome {
             case .accepted(let deliveryID):
                 metrics.webhook(source: name, outcome: "accepted")

@@ -48,7 +48,7 @@ struct AmazonSubmissionAPI: Sendable {
     /// and retryable statuses once the tries are used up.
     func send(_ call: Call, logger: Logger) async throws(StoreCallFailure) -> StoreHTTPResponse {
         let target = url(call.path)
-        return try await retryPolicy.run {
+        return try await retryPolicy.run(step: call.step) {
             (_) async throws(StoreCallFailure) -> RetryPolicy.Attempt<StoreHTTPResponse, StoreCallFailure> in
             var refreshed = false
             while true {

@@ -1,3 +1,4 @@
+import Tracing
 package import AsyncHTTPClient
 package import Foundation
 package import Logging
@@ -177,6 +178,16 @@ package struct GooglePlayInternalSharing: StoreUploader {
     /// one and sends once more. A second 401 fails fast. Transport failures that are worth another
     /// try come back as `.noAnswer`; everything else that is not an HTTP answer throws.
     func authorizedSend(
+        step: String, logger: Logger, _ send: (_ authorization: String) async throws -> StoreHTTPResponse
+    ) async throws(StoreCallFailure) -> CallOutcome {
+        // Play's steps retry in loops of their own (resumable chunks): one span per call.
+        try await Traced.span(step) { (span) async throws(StoreCallFailure) -> CallOutcome in
+            span.attributes["slipway.step"] = step
+            return try await authorizedCall(step: step, logger: logger, send)
+        }
+    }
+
+    private func authorizedCall(
         step: String, logger: Logger, _ send: (_ authorization: String) async throws -> StoreHTTPResponse
     ) async throws(StoreCallFailure) -> CallOutcome {
         var refreshed = false

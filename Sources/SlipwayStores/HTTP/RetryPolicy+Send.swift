@@ -10,7 +10,7 @@ extension RetryPolicy {
         _ make: () async throws -> StoreHTTPResponse,
         failure: (StoreHTTPResponse) -> StoreCallFailure
     ) async throws(StoreCallFailure) -> StoreHTTPResponse {
-        try await run { (number) async throws(StoreCallFailure) -> Attempt<StoreHTTPResponse, StoreCallFailure> in
+        try await run(step: step) { (number) async throws(StoreCallFailure) -> Attempt<StoreHTTPResponse, StoreCallFailure> in
             if number > 1 { logger.info("retrying \(service) call", metadata: ["step": "\(step)", "attempt": "\(number)"]) }
             let response: StoreHTTPResponse
             do {

@@ -1,3 +1,5 @@
+import Tracing
+import SlipwayHTTP
 import AsyncHTTPClient
 import Foundation
 import SlipwayCore
@@ -96,7 +98,21 @@ extension RetryPolicy {
     /// Runs `attempt` until it succeeds, throws, or `maxAttempts` is used up; waits per `delay` in
     /// between. When the tries run out it throws the last failure, which callers mark retryable so
     /// the job can run again later. A cancelled sleep also ends with the last failure.
+    ///
+    /// - Parameter step: the store step these tries are (`create an edit`): one span of that name
+    ///   holds every try, and each try's requests are spans inside it.
     package func run<Success: Sendable, Failure: Error & Sendable>(
+        step: String? = nil, isolation: isolated (any Actor)? = #isolation,
+        _ attempt: (_ number: Int) async throws(Failure) -> Attempt<Success, Failure>
+    ) async throws(Failure) -> Success {
+        guard let step else { return try await tries(attempt) }
+        return try await Traced.span(step) { (span) async throws(Failure) -> Success in
+            span.attributes["slipway.step"] = step
+            return try await tries(attempt)
+        }
+    }
+
+    private func tries<Success: Sendable, Failure: Error & Sendable>(
         isolation: isolated (any Actor)? = #isolation,
         _ attempt: (_ number: Int) async throws(Failure) -> Attempt<Success, Failure>
     ) async throws(Failure) -> Success {

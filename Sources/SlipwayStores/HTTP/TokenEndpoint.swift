@@ -36,7 +36,7 @@ struct TokenEndpoint: Sendable {
         refusal: @Sendable (StoreHTTPResponse, [String]) -> StoreCallFailure
     ) async throws(StoreCallFailure) -> AccessToken {
         let safeURL = Redaction.withoutQuery(url)
-        return try await retryPolicy.run { (number) async throws(StoreCallFailure) -> RetryPolicy.Attempt<AccessToken, StoreCallFailure> in
+        return try await retryPolicy.run(step: step) { (number) async throws(StoreCallFailure) -> RetryPolicy.Attempt<AccessToken, StoreCallFailure> in
             if number > 1 { logger.info("retrying the token request", metadata: ["attempt": "\(number)", "url": "\(safeURL)"]) }
             let issuedAt = now()
             let (built, attemptSecrets) = try request(issuedAt)

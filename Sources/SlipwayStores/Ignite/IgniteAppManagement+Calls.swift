@@ -14,7 +14,7 @@ extension IgniteAppManagement {
         step: String, logger: Logger, _ make: (_ authorization: String) async throws -> StoreHTTPResponse
     ) async throws(StoreCallFailure) -> StoreHTTPResponse {
         var refreshed = false
-        return try await retryPolicy.run {
+        return try await retryPolicy.run(step: step) {
             (number) async throws(StoreCallFailure) -> RetryPolicy.Attempt<StoreHTTPResponse, StoreCallFailure> in
             if number > 1 { logger.info("retrying DT call", metadata: ["step": "\(step)", "attempt": "\(number)"]) }
             while true {
