@@ -24,6 +24,11 @@ package struct BuildReport: Sendable {
     /// How the build came in when that is worth saying ("picked up by reconciliation — no webhook
     /// was received"), so a team sees its webhook is broken; nil for a normal webhook.
     package var intakeNote: String?
+    /// What is wrong in the repository's own rules file (`FILE:LINE: message`, one each); the rules
+    /// concerned were refused and the server's rules applied.
+    package var rulesProblems: [String] = []
+    /// Stored, not computed: templates see stored properties only.
+    package var hasRulesProblems = false
     /// True when any store has a link: guards sections (a Slack `actions` block may not be empty).
     package var hasLinks = false
     /// Every store's links in one list, for a row of buttons.
@@ -73,12 +78,15 @@ package struct BuildReport: Sendable {
     }
 
     /// - Parameter intakeNote: `IntakeSource.note(for:)` of the delivery's source.
+    /// - Parameter rulesProblems: the plan's `rulesProblems`.
     package init(
         deliveryID: String, event: BuildEvent, matchedRules: [String], results: [StoreResult], dashboardURL: String?,
-        intakeNote: String? = nil
+        intakeNote: String? = nil, rulesProblems: [String] = []
     ) {
         self.deliveryID = deliveryID
         self.intakeNote = intakeNote
+        self.rulesProblems = rulesProblems
+        hasRulesProblems = !rulesProblems.isEmpty
         repository = event.repository
         sha = event.sha
         shortSHA = String(event.sha.prefix(7))
@@ -194,6 +202,8 @@ extension BuildReport {
         package var anyWaiting = false
         package var updatedAt = ""
         package var intakeNote: String?
+        package var rulesProblems: [String] = []
+        package var hasRulesProblems = false
         package var hasLinks = false
         package var allLinks: [LinkEntry] = []
 
@@ -235,6 +245,8 @@ extension BuildReport {
             anyWaiting = report.anyWaiting
             updatedAt = text(report.updatedAt)
             intakeNote = report.intakeNote.map(text)
+            rulesProblems = report.rulesProblems.map(text)
+            hasRulesProblems = report.hasRulesProblems
             hasLinks = report.hasLinks
             allLinks = report.allLinks.map { LinkEntry(store: text($0.store), title: text($0.title), url: url($0.url)) }
             stores = zip(report.stores, results).map { store, result in

@@ -15,8 +15,19 @@ struct Explain: ParsableCommand {
     @Option(help: "Build conclusion: success, failure, cancelled, skipped.")
     var conclusion: String = "success"
 
+    @Option(help: "The repository's own rules file (.slipway.yml) as it would be at the build's commit.")
+    var repoRules: String?
+
     func run() throws {
-        let loaded = try loadConfigOrExit(config)
+        var loaded = try loadConfigOrExit(config)
+        var ruleFiles: [String: String] = [:]
+        if let repoRules {
+            let rules = try RepositoryRulesFile.load(repoRules, repository: build.repo, config: loaded)
+            for problem in rules.problems { print("Refused: \(problem)") }
+            if !rules.problems.isEmpty { print("") }
+            for rule in rules.rules { ruleFiles[rule.name] = rules.file }
+            loaded = loaded.adding(rules)
+        }
         let trigger = try build.trigger()
         guard let outcome = BuildEvent.Conclusion(rawValue: conclusion) else {
             throw ValidationError("--conclusion must be success, failure, cancelled or skipped")
@@ -24,10 +35,11 @@ struct Explain: ParsableCommand {
         let input = MatchInput(
             repository: build.repo, branch: build.branch, tag: build.tag, trigger: trigger, pullRequest: build.pr,
             conclusion: outcome)
-        print(Self.explanation(config: loaded, input: input))
+        print(Self.explanation(config: loaded, input: input, ruleFiles: ruleFiles))
     }
 
-    static func explanation(config: SlipwayConfig, input: MatchInput) -> String {
+    /// - Parameter ruleFiles: the file each rule from a repository's rules file came from (by rule name).
+    static func explanation(config: SlipwayConfig, input: MatchInput, ruleFiles: [String: String] = [:]) -> String {
         var lines: [String] = []
         let ref = input.trigger == .tag ? "tag \(input.tag ?? "?")" : "branch \(input.branch ?? "?")"
         lines.append("Build: \(input.repository) \(ref) (\(input.trigger.rawValue)\(input.pullRequest.map { ", PR #\($0)" } ?? "")), conclusion \(input.conclusion.rawValue)")
@@ -35,7 +47,7 @@ struct Explain: ParsableCommand {
         let plan = config.plan(for: input)
         for evaluation in config.evaluate(input) {
             let rule = evaluation.rule
-            lines.append("Rule \"\(rule.name)\" (\(config.file):\(rule.line)): \(evaluation.matched ? "MATCHES" : "does not match")")
+            lines.append("Rule \"\(rule.name)\" (\(ruleFiles[rule.name] ?? config.file):\(rule.line)): \(evaluation.matched ? "MATCHES" : "does not match")")
             for reason in evaluation.reasons { lines.append("  \(reason)") }
             if evaluation.matched {
                 lines.append("  → artifact: \(rule.artifact)")

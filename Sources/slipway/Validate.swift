@@ -9,10 +9,29 @@ struct Validate: AsyncParsableCommand {
         abstract: "Check a config file; print FILE:LINE: message for every problem and exit 1 if there are any.")
 
     @Argument(help: "The config file (YAML).")
-    var file: String
+    var configFile: String?
+
+    @Option(name: .customLong("config"), help: "The server's config file (the same as the argument).")
+    var configOption: String?
+
+    @Option(help: "A repository's own rules file (.slipway.yml) to check against the config's repo_rules, as the server would.")
+    var repoRules: String?
+
+    @Option(help: "With --repo-rules: the repository the file belongs to, OWNER/NAME (default: from git remote origin).")
+    var repo: String?
 
     @Flag(help: "Also resolve every ${ENV} and file: secret reference, and fail if one cannot be read.")
     var checkSecrets = false
+
+    func validate() throws {
+        if configFile == nil && configOption == nil { throw ValidationError("name the config file: slipway validate FILE (or --config FILE)") }
+        if configFile != nil && configOption != nil && configFile != configOption {
+            throw ValidationError("two config files given (\(configFile!) and --config \(configOption!)); keep one")
+        }
+        if repo != nil && repoRules == nil { throw ValidationError("--repo goes with --repo-rules PATH") }
+    }
+
+    private var file: String { configFile ?? configOption ?? "" }
 
     func run() async throws {
         let config: SlipwayConfig
@@ -21,6 +40,10 @@ struct Validate: AsyncParsableCommand {
         } catch {
             printError(error.description)
             throw ExitCode(1)
+        }
+        if let repoRules {
+            try checkRepositoryRules(repoRules, config: config)
+            return
         }
         var problems: [String] = []
         for warning in Self.accessWarnings(config) + Self.reconcileWarnings(config) { printError(warning) }
@@ -62,6 +85,23 @@ struct Validate: AsyncParsableCommand {
             throw ExitCode(1)
         }
         print("\(file): OK — \(config.rules.count) rule(s), \(config.stores.count) store(s), \(config.notifications.count) notification target(s)")
+    }
+
+    /// `--repo-rules`: the repository file's problems as `FILE:LINE: message`, exit 1 if any.
+    private func checkRepositoryRules(_ path: String, config: SlipwayConfig) throws {
+        guard let repository = repo ?? RepositoryRulesFile.repositoryFromGit() else {
+            throw ValidationError("name the repository the rules file belongs to: --repo OWNER/NAME")
+        }
+        let rules = try RepositoryRulesFile.load(path, repository: repository, config: config)
+        if !rules.problems.isEmpty {
+            for problem in rules.problems { printError(problem.description) }
+            printError("\(path): \(rules.problems.count) problem(s); the server refuses the rules they are in and applies the rest")
+            throw ExitCode(1)
+        }
+        let policy = config.repositoryRulesPolicy(for: repository)
+        print(
+            "\(path): OK — \(rules.rules.count) rule(s) for \(repository); the server's repo_rules (\(config.file):\(policy?.line ?? 1)) "
+                + "allow stores: \(policy?.stores.joined(separator: ", ") ?? "none")")
     }
 
     /// What a deployer should know before exposing this config: an open dashboard, or none that anyone can open.

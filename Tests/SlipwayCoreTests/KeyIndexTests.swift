@@ -48,6 +48,7 @@ struct KeyIndexTests {
         "notifications (github)": ["$defs", "githubNotification"], "notifications (gitlab)": ["$defs", "gitlabNotification"],
         "notifications (slack)": ["$defs", "slackNotification"], "notifications (teams)": ["$defs", "teamsNotification"],
         "notifications (discord)": ["$defs", "discordNotification"], "rules[]": ["properties", "rules", "items"],
+        "repo_rules[]": ["properties", "repo_rules", "items"],
     ]
 
     @Test("the schema describes exactly the keys the loader accepts", arguments: Array(schemaPaths.keys).sorted())

@@ -129,6 +129,33 @@ struct CommandLineTests {
         #expect(run.output.contains("Result: Slipway would download the artifact matching \"app-debug/**/*.apk\" once and upload it to play"))
     }
 
+    static let allStores = TestWorld.repositoryRoot.appendingPathComponent("deploy/slipway.all-stores.example.yml").path
+    static let repositoryRules = TestWorld.repositoryRoot.appendingPathComponent("deploy/repository-rules.example.yml").path
+
+    @Test func validateChecksARepositoryRulesFileAgainstTheServersPolicy() throws {
+        let ok = try slipway(["validate", "--config", Self.allStores, "--repo-rules", Self.repositoryRules, "--repo", "acme/app"])
+        #expect(ok.status == 0, "\(ok.errors)")
+        #expect(ok.output.contains("OK — 1 rule(s) for acme/app") && ok.output.contains("allow stores: applivery-qa"))
+
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString).yml")
+        defer { try? FileManager.default.removeItem(at: broken) }
+        try String(contentsOfFile: Self.repositoryRules, encoding: .utf8).replacingOccurrences(of: "stores: [applivery-qa]", with: "stores: [amazon]")
+            .write(to: broken, atomically: true, encoding: .utf8)
+        let bad = try slipway(["validate", "--config", Self.allStores, "--repo-rules", broken.path, "--repo", "acme/app"])
+        #expect(bad.status == 1)
+        #expect(bad.errors.contains("\(broken.path):11: rule \"release branches to Applivery QA\" names store \"amazon\", which the server's repo_rules do not allow"), "\(bad.errors)")
+
+        let uncovered = try slipway(["validate", "--config", Self.allStores, "--repo-rules", Self.repositoryRules, "--repo", "other/app"])
+        #expect(uncovered.status == 1 && uncovered.errors.contains("no repo_rules entry covers other/app"))
+
+        let explained = try slipway([
+            "explain", "--config", Self.allStores, "--repo-rules", Self.repositoryRules, "--repo", "acme/app", "--branch", "release/4.2",
+            "--event", "push",
+        ])
+        #expect(explained.status == 0)
+        #expect(explained.output.contains("Rule \"release branches to Applivery QA\" (\(Self.repositoryRules):7): MATCHES"), "\(explained.output)")
+    }
+
     @Test func theDemoRunFromAnotherFolderShowsEveryStoreAndAFullPRComment() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("elsewhere-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

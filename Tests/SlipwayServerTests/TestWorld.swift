@@ -58,6 +58,8 @@ struct TestWorld: Sendable {
         var sources = ""
         var notifications = ""
         var rules = ""
+        /// Top-level sections after `rules:` (`repo_rules:`), unindented.
+        var topLevel = ""
         var environment: [String: String] = [:]
     }
 
@@ -174,6 +176,7 @@ struct TestWorld: Sendable {
                             artifact: "**/*-release.apk"
                             stores: [play, applivery]
                         \(extra.rules)
+                        \(extra.topLevel)
                         """
                     let configPath = folder.appendingPathComponent("slipway.yml").path
                     try config.write(toFile: configPath, atomically: true, encoding: .utf8)

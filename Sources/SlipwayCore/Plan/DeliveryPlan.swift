@@ -4,11 +4,15 @@ package struct DeliveryPlan: Codable, Sendable, Hashable {
     package var matchedRules: [String]
     package var uploads: [PlannedUpload]
     package var notifications: [String]
+    /// What was wrong in the repository's own rules file when the plan was made (`FILE:LINE:
+    /// message`); reported with the results. Nil in plans of builds without one.
+    package var rulesProblems: [String]?
 
-    package init(matchedRules: [String], uploads: [PlannedUpload], notifications: [String]) {
+    package init(matchedRules: [String], uploads: [PlannedUpload], notifications: [String], rulesProblems: [String]? = nil) {
         self.matchedRules = matchedRules
         self.uploads = uploads
         self.notifications = notifications
+        self.rulesProblems = rulesProblems
     }
 
     package var isEmpty: Bool { uploads.isEmpty }

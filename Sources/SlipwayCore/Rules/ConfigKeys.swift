@@ -2,7 +2,10 @@
 /// (an unknown key is an error that names the allowed ones), and a test checks that README's key
 /// index lists every one, so the two cannot drift apart.
 package enum ConfigKeys {
-    package static let topLevel = ["version", "server", "sources", "stores", "notifications", "rules"]
+    package static let topLevel = ["version", "server", "sources", "stores", "notifications", "rules", "repo_rules"]
+    package static let repositoryRulesPolicy = ["repos", "path", "allow", "stores"]
+    /// What a repository's own rules file may hold.
+    package static let repositoryFile = ["version", "rules"]
     package static let server = [
         "host", "port", "public_url", "database", "data_dir", "max_webhook_bytes", "workers", "templates", "access",
         "dashboard", "admin_listen", "outbound", "trusted_proxies", "polling", "retry",
@@ -96,5 +99,6 @@ package enum ConfigKeys {
         ("notifications (github)", githubNotification), ("notifications (gitlab)", gitlabNotification),
         ("notifications (slack)", slackNotification), ("notifications (teams)", teamsNotification),
         ("notifications (discord)", discordNotification), ("rules[]", rule),
+        ("repo_rules[]", repositoryRulesPolicy), ("repository rules file (.slipway.yml)", repositoryFile),
     ]
 }

@@ -44,7 +44,7 @@ package enum ConfigLoader {
         return config!
     }
 
-    private static func yamlSyntaxDiagnostic(_ error: YamlError, file: String) -> ConfigDiagnostic {
+    static func yamlSyntaxDiagnostic(_ error: YamlError, file: String) -> ConfigDiagnostic {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
@@ -86,13 +86,18 @@ package enum ConfigLoader {
             rulesNode.value, stores: stores, declaredStores: declaredStores, notifications: notifications, reader: &reader)
         readStoreOverrides(rulesNode.value, into: &rules, stores: stores, storeNodes: storeNodes, reader: &reader)
 
+        let repositoryRules = top["repo_rules"].map {
+            readRepositoryRulesPolicies($0.value, declaredStores: declaredStores, reader: &reader)
+        } ?? []
         for notification in notifications where notification.type == .github && sources.github == nil {
             reader.error(
                 line: notification.line,
                 "notification \"\(notification.name)\" reports to GitHub, but there is no valid \"sources: github:\" (with a token or an app)")
         }
-        return SlipwayConfig(
+        var config = SlipwayConfig(
             file: file, server: server, sources: sources, stores: stores, notifications: notifications, rules: rules)
+        config.repositoryRules = repositoryRules
+        return config
     }
 
     // MARK: server
@@ -206,9 +211,11 @@ package enum ConfigLoader {
 
     private static let ruleKeys = ConfigKeys.rule
 
-    private static func readRules(
+    /// - Parameter policyStores: for a repository's file, the stores its `repo_rules` entry allows
+    ///   (a declared store outside it is refused on its line); nil for the server's own rules.
+    static func readRules(
         _ node: Node, stores: [StoreDefinition], declaredStores: Set<String>, notifications: [NotificationDefinition],
-        reader: inout YAMLNodeReader
+        policyStores: Set<String>? = nil, reader: inout YAMLNodeReader
     ) -> [RoutingRule] {
         guard case .sequence(let sequence) = node else {
             reader.error(node, "rules must be a list; start each rule with \"- name: …\"")
@@ -290,6 +297,15 @@ package enum ConfigLoader {
             var storeNames: [String] = []
             if let n = fields["stores"]?.value, let values = storeReferences(n, "\(what) stores", reader: &reader) {
                 for (value, valueNode) in values {
+                    if let policyStores, !policyStores.contains(value), declaredStores.contains(value) {
+                        let allowed = policyStores.sorted().joined(separator: ", ")
+                        reader.error(
+                            valueNode,
+                            "\(what) names store \"\(value)\", which the server's repo_rules do not allow this repository "
+                                + "(allowed: \(allowed.isEmpty ? "none" : allowed)); ask the Slipway operator to add it "
+                                + "to that repo_rules entry's stores:, or route it in the server's config")
+                        continue
+                    }
                     guard let store = stores.first(where: { $0.name == value }) else {
                         if declaredStores.contains(value) { continue }  // its own error is reported already
                         var message = "\(what) names store \"\(value)\", which is not declared under \"stores:\""

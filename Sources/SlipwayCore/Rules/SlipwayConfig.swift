@@ -11,6 +11,8 @@ package struct SlipwayConfig: Sendable {
     package var stores: [StoreDefinition]
     package var notifications: [NotificationDefinition]
     package var rules: [RoutingRule]
+    /// `repo_rules:`: repositories that may add rules from a file of their own.
+    package var repositoryRules: [RepositoryRulesPolicy] = []
 
     package func store(named name: String) -> StoreDefinition? {
         stores.first { $0.name == name }

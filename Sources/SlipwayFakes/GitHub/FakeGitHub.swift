@@ -52,6 +52,10 @@ package actor FakeGitHub {
     /// GitHub App mode (`enableApp`): the app, and the installation tokens it handed out (token → expiry).
     var app: FakeGitHubApp?
     var installationTokens: [String: Date] = [:]
+    /// Repository files by repository, then commit, then path (`commit(_:in:files:)`).
+    var commits: [String: [String: [String: Data]]] = [:]
+    /// Git blob reads served (`GET /repos/{o}/{r}/git/blobs/{sha}`).
+    package internal(set) var gitBlobsServed = 0
     /// Check runs by id (only Apps may create them).
     var checkRuns: [Int: FakeGitHubCheckRun] = [:]
     /// Statuses the next installation-token requests answer with, before one succeeds.
@@ -165,6 +169,7 @@ package actor FakeGitHub {
         addAppRoutes(to: router)
         addCheckRunRoutes(to: router)
         addRunListingRoutes(to: router)
+        addContentsRoutes(to: router)
         router.get("/user") { request, _ in
             try await self.authorized(request, route: .user, "GET /user") { await self.userResponse() }
         }

@@ -30,5 +30,5 @@ package enum FakeGitHubFault: Sendable, Equatable {
 /// Which API calls a fault applies to.
 package enum FakeGitHubRoute: String, Sendable, Hashable {
     case listArtifacts, downloadArtifact, createStatus, listComments, createComment, updateComment, user
-    case listRuns, listRepositories
+    case listRuns, listRepositories, contents, blob
 }

@@ -71,7 +71,7 @@ extension FakeGitLab {
 
     static func decoded(_ text: String?) -> String { text?.removingPercentEncoding ?? text ?? "" }
 
-    private func listing(_ request: Request, _ description: String, answer: () async -> Response) async -> Response {
+    func listing(_ request: Request, _ description: String, answer: () async -> Response) async -> Response {
         requestLog.append(description)
         let privateToken = request.headers[.init("PRIVATE-TOKEN")!]
         guard request.headers[.authorization] == "Bearer \(token)" || privateToken == token else {

@@ -16,6 +16,10 @@ package actor FakeGitLab {
     var listingRateLimits: [Int] = []
     /// Pipeline listings answered.
     package internal(set) var pipelineListings = 0
+    /// Repository files by project path, then commit, then file path (`commit(_:in:files:)`).
+    var commits: [String: [String: [String: Data]]] = [:]
+    /// Raw blob reads served (`GET …/repository/blobs/:sha/raw`).
+    package internal(set) var rawBlobsServed = 0
 
     /// Every API call, as `METHOD path`, in order.
     package internal(set) var requestLog: [String] = []
@@ -45,6 +49,7 @@ package actor FakeGitLab {
     nonisolated func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         addPipelineRoutes(to: router)
+        addRepositoryFileRoutes(to: router)
         router.get("/api/v4/projects/:project/jobs/:job/artifacts") { request, context in
             let project = context.parameters.get("project") ?? ""
             let job = context.parameters.get("job") ?? ""

@@ -212,7 +212,7 @@ package struct ArtifactFetcher: Sendable {
     // MARK: HTTP
 
     /// `headers` carry the CI's credentials (`gitHubHeaders` for GitHub's).
-    private func request(_ url: String, authorized: Bool, headers: [(String, String)] = []) -> HTTPClientRequest {
+    func request(_ url: String, authorized: Bool, headers: [(String, String)] = []) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         for (name, value) in headers where authorized || !OutboundHTTP.credentialHeaders.contains(name.lowercased()) {
             request.headers.add(name: name, value: value)

@@ -36,6 +36,13 @@ Build of `{{shortSHA}}` on **{{ref}}**{{#commitTitle}} — {{commitTitle}}{{/com
 
 > ⚠️ This build was {{intakeNote}}: check the CI's webhook to Slipway.
 {{/intakeNote}}
+{{#hasRulesProblems}}
+
+> ⚠️ The repository's rules file has problems; the rules concerned were not applied (the server's rules were):
+{{#rulesProblems}}
+> - {{.}}
+{{/rulesProblems}}
+{{/hasRulesProblems}}
 
 | Store | State | Links | Note |
 |---|---|---|---|
@@ -82,6 +89,13 @@ Build of `{{shortSHA}}` on **{{ref}}**{{#commitTitle}} — {{commitTitle}}{{/com
 
 > ⚠️ This build was {{intakeNote}}: check the CI's webhook to Slipway.
 {{/intakeNote}}
+{{#hasRulesProblems}}
+
+> ⚠️ The repository's rules file has problems; the rules concerned were not applied (the server's rules were):
+{{#rulesProblems}}
+> - {{.}}
+{{/rulesProblems}}
+{{/hasRulesProblems}}
 
 | Store | State | Links | Note |
 |---|---|---|---|

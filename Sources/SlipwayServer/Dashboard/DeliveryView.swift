@@ -19,6 +19,8 @@ struct DeliveryView: Encodable {
     var updatedAt: Date
     var lastError: String?
     var matchedRules: [String]
+    /// What was wrong in the repository's own rules file (absent when it had nothing wrong, or none).
+    var rulesProblems: [String]?
     var stores: [StoreView]
 
     struct StoreView: Encodable {
@@ -44,6 +46,7 @@ struct DeliveryView: Encodable {
         case updatedAt = "updated_at"
         case lastError = "last_error"
         case matchedRules = "matched_rules"
+        case rulesProblems = "rules_problems"
         case stores
     }
 
@@ -62,6 +65,7 @@ struct DeliveryView: Encodable {
         updatedAt = record.updatedAt
         lastError = record.lastError
         matchedRules = record.plan.matchedRules
+        rulesProblems = record.plan.rulesProblems
         stores = record.results.map {
             StoreView(
                 store: $0.store, type: $0.storeType.rawValue, state: $0.state.rawValue, summary: $0.summary,

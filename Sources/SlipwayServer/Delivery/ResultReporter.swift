@@ -65,7 +65,8 @@ package struct ResultReporter: Sendable {
         if let notifier = notifiers[name] {
             let report = BuildReport(
                 deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
-                dashboardURL: dashboardURL(deliveryID: deliveryID), intakeNote: intakeNote)
+                dashboardURL: dashboardURL(deliveryID: deliveryID), intakeNote: intakeNote,
+                    rulesProblems: plan.rulesProblems ?? [])
             do {
                 try await notifier.publish(
                     report, event: event, references: DeliveryReferences(jobStore: jobStore, deliveryID: deliveryID, prefix: name),
@@ -95,7 +96,8 @@ package struct ResultReporter: Sendable {
         // One report and one rendering of the comment serve the check run, the statuses and the comment.
         let report = BuildReport(
             deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
-            dashboardURL: dashboardURL(deliveryID: deliveryID), intakeNote: intakeNote)
+            dashboardURL: dashboardURL(deliveryID: deliveryID), intakeNote: intakeNote,
+                    rulesProblems: plan.rulesProblems ?? [])
         let wantsComment = settings.pullRequestComment && event.pullRequest != nil
         let body: String?
         do {
@@ -124,6 +126,11 @@ package struct ResultReporter: Sendable {
                 } catch {
                     logger.warning("could not post GitHub commit status", metadata: ["store": "\(result.store)", "error": "\(error)"])
                 }
+            }
+            if let problems = plan.rulesProblems, let first = problems.first {
+                await postRulesStatus(
+                    gitHub, context: "\(settings.statusContext)/rules", problems: problems, first: first, deliveryID: deliveryID,
+                    event: event, target: target, logger: logger)
             }
         }
         if settings.pullRequestComment, let number = event.pullRequest, let body {
@@ -158,6 +165,25 @@ package struct ResultReporter: Sendable {
                 }
                 if leased { try? await store.releaseLease(lease, holder: holder) }
             }
+        }
+    }
+
+    /// A status of its own for a repository rules file with problems: `error`, the first problem
+    /// (GitHub keeps 140 characters), so the commit says the file is wrong even when no store ran.
+    private func postRulesStatus(
+        _ gitHub: GitHubReporter, context: String, problems: [String], first: String, deliveryID: String,
+        event: BuildEvent, target: String?, logger: Logger
+    ) async {
+        let more = problems.count > 1 ? " (+\(problems.count - 1) more)" : ""
+        let description = String(first.prefix(139 - more.count)) + more
+        do {
+            if try await jobStore.reportReference(deliveryID: deliveryID, key: "github-status:rules") == description { return }
+            try await gitHub.postStatus(
+                repository: event.repository, sha: event.sha, context: context, state: .error, description: description,
+                targetURL: target)
+            try await jobStore.saveReportReference(deliveryID: deliveryID, key: "github-status:rules", value: description)
+        } catch {
+            logger.warning("could not post the rules file's GitHub commit status", metadata: ["error": "\(error)"])
         }
     }
 

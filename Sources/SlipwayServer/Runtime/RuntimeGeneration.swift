@@ -24,6 +24,8 @@ package struct RuntimeGeneration: Sendable {
     package let reporter: ResultReporter
     /// One per CI source with API credentials; long-lived, since they cache glob expansions.
     package let buildListers: [any BuildLister]
+    /// Reads repositories' own rules files (`repo_rules`) for the webhook path.
+    let repositoryRules: RepositoryRulesRouting
 
     /// What outlives generations and is shared by all of them.
     struct Shared: Sendable {
@@ -32,6 +34,8 @@ package struct RuntimeGeneration: Sendable {
         let environment: HiddenEnvironment
         let storeRetryPolicy: RetryPolicy
         let commentLocks: KeyedSerializer
+        /// Repository rules files by blob id: a file unchanged between commits is read once.
+        let repositoryFiles: RepositoryFileCache
         let logger: Logger
 
         /// A secret the config names, from the environment or a file beside the config; a failure
@@ -115,7 +119,8 @@ package struct RuntimeGeneration: Sendable {
         return RuntimeGeneration(
             config: config, adapters: adapters, uploaders: uploaders, fetcher: fetcher, reporter: reporter,
             buildListers: buildListers(
-                sources: sources, github: gitHubCredentials, gitHubAPI: gitHubAPI, ci: ci, http: OutboundHTTP(client: httpClient)))
+                sources: sources, github: gitHubCredentials, gitHubAPI: gitHubAPI, ci: ci, http: OutboundHTTP(client: httpClient)),
+            repositoryRules: RepositoryRulesRouting(fetcher: fetcher, cache: shared.repositoryFiles))
     }
 
     /// A static token, or the App's installation tokens (its key read and checked now, so a wrong

@@ -91,7 +91,8 @@ package struct SlipwayRuntime: Sendable, CustomStringConvertible {
         do {
             let shared = RuntimeGeneration.Shared(
                 jobStore: jobStore, httpClient: httpClient, environment: HiddenEnvironment(values: environment),
-                storeRetryPolicy: options.storeRetryPolicy, commentLocks: KeyedSerializer(), logger: logger)
+                storeRetryPolicy: options.storeRetryPolicy, commentLocks: KeyedSerializer(),
+                repositoryFiles: RepositoryFileCache(), logger: logger)
             let generation = try await RuntimeGeneration.make(config, shared: shared)
             let access = try await makeAccess(config.server, jobStore: jobStore) { reference, field in
                 try shared.resolve(reference, field, baseDirectory: config.baseDirectory)

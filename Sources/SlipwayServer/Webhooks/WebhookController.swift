@@ -122,9 +122,19 @@ struct WebhookController: Sendable {
             return IntakeReply.response(.ok, IntakeReply(status: "ignored", reason: reason))
         case .build(let externalID, let event):
             let input = event.matchInput
-            let plan = config.plan(for: input)
-            guard !plan.isEmpty else {
-                let reason = Self.whyNothingMatched(config.evaluate(input), event: event)
+            let routed: (config: SlipwayConfig, plan: DeliveryPlan)
+            do throws(RepositoryRulesRouting.Unavailable) {
+                routed = try await generation.repositoryRules.route(event, config: config, logger: logger)
+            } catch {
+                metrics.webhook(source: name, outcome: "rules_unavailable")
+                logger.warning("build not accepted: its repository's rules file could not be read", metadata: ["reason": "\(error)"])
+                var response = IntakeReply.response(.serviceUnavailable, IntakeReply(status: "rejected", error: error.description))
+                response.headers[.retryAfter] = "60"
+                return response
+            }
+            let plan = routed.plan
+            guard !plan.isEmpty || plan.rulesProblems != nil else {
+                let reason = Self.whyNothingMatched(routed.config.evaluate(input), event: event)
                 metrics.webhook(source: name, outcome: "ignored")
                 logger.info("build ignored: no rule wants it", metadata: ["build": "\(event.buildKey)", "reason": "\(reason)"])
                 return IntakeReply.response(.ok, IntakeReply(status: "ignored", reason: reason))

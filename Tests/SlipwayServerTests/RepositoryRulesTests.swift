@@ -1,0 +1,161 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SlipwayFakes
+import Testing
+
+/// Issue 15 §1 over real sockets: `repo_rules` lets `acme/app` carry `.slipway.yml`; Slipway reads
+/// it at each build's commit from the fake GitHub (contents + blobs API) or GitLab (repository
+/// files API), refuses what the policy does not allow on the file's line while the server's rules
+/// still deliver, and reads an unchanged blob once.
+@Suite("Rules in the app's repository", .serialized)
+struct RepositoryRulesTests {
+    static let policy = """
+        repo_rules:
+          - repos: ["acme/*"]
+            stores: [applivery]
+        """
+
+    static let releaseRules = """
+        version: 1
+        rules:
+          - name: release builds to Applivery
+            branches: ["release/*"]
+            events: [push]
+            artifact: "**/*.apk"
+            stores: [applivery]
+        """
+
+    static let shaA = "aaaa000000000000000000000000000000000001"
+    static let shaB = "bbbb000000000000000000000000000000000002"
+
+    @Test func aBuildRoutedByItsRepositorysFileIsDeliveredThere() async throws {
+        try await TestWorld.with(extra: .init(topLevel: Self.policy)) { world in
+            await world.github.commit(Self.shaA, in: TestWorld.repository, files: [".slipway.yml": Self.releaseRules])
+            let runID = await world.addRun(apk: TestWorld.fakeAPK(seed: 51), runID: 5101)
+            try await world.withServer { server in
+                // No server rule takes release/* pushes; the repository's file does.
+                let reply = try await world.postGitHub(
+                    server, body: TestWorld.workflowRunBody(runID: runID, pr: nil, branch: "release/1.0", sha: Self.shaA))
+                #expect(reply.status == 202, "\(reply.json)")
+                let id = try #require(reply.json["delivery_id"] as? String)
+                let delivery = try await world.waitForDelivery(server, id: id)
+                #expect(delivery["state"] as? String == "done", "\(delivery)")
+                #expect(await world.applivery.uploads.count == 1)
+                #expect(await world.play.uploads(of: TestWorld.packageName).isEmpty)
+                #expect(delivery["matched_rules"] as? [String] == ["release builds to Applivery"], "\(delivery)")
+            }
+        }
+    }
+
+    @Test func aStoreThePolicyDoesNotAllowIsRefusedOnItsLineAndTheServersRulesStillDeliver() async throws {
+        let file = """
+            version: 1
+            rules:
+              - name: PR builds everywhere
+                branches: ["feature/*"]
+                artifact: "**/*.apk"
+                stores: [applivery, play-beta]
+            """
+        try await TestWorld.with(extra: .init(topLevel: Self.policy)) { world in
+            await world.github.commit(Self.shaA, in: TestWorld.repository, files: [".slipway.yml": file])
+            let runID = await world.addRun(apk: TestWorld.fakeAPK(seed: 52), runID: 5201)
+            try await world.withServer { server in
+                let reply = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: runID, pr: 42, sha: Self.shaA))
+                #expect(reply.status == 202, "\(reply.json)")
+                let id = try #require(reply.json["delivery_id"] as? String)
+                let delivery = try await world.waitForDelivery(server, id: id)
+                #expect(delivery["state"] as? String == "done", "\(delivery)")
+                // The server's PR rule delivered to Play; the refused rule sent nothing to Applivery or play-beta.
+                #expect(await world.play.uploads(of: TestWorld.packageName).count == 1)
+                #expect(await world.play.uploads(of: TestWorld.betaPackageName).isEmpty)
+                #expect(await world.applivery.uploads.isEmpty)
+
+                let statuses = await world.github.statuses(repository: TestWorld.repository, sha: Self.shaA)
+                let rules = try #require(statuses.last { $0.context == "slipway/rules" }, "\(statuses.map(\.context))")
+                #expect(rules.state == "error")
+                #expect(rules.description?.contains("acme/app@aaaa000:.slipway.yml:6:") == true, "\(rules.description ?? "")")
+                #expect(statuses.contains { $0.context == "slipway/play" && $0.state == "success" })
+                let comment = await world.github.comments(repository: TestWorld.repository, issue: 42).first?.body ?? ""
+                #expect(comment.contains("acme/app@aaaa000:.slipway.yml:6: rule \"PR builds everywhere\" names store \"play-beta\""), "\(comment)")
+                #expect(comment.contains("ask the Slipway operator"))
+            }
+        }
+    }
+
+    @Test func eachBuildUsesItsOwnCommitsFileAndAnUnchangedBlobIsReadOnce() async throws {
+        let hotfixOnly = Self.releaseRules.replacingOccurrences(of: "release/*", with: "hotfix/*")
+        let shaC = "cccc000000000000000000000000000000000003"
+        try await TestWorld.with(extra: .init(topLevel: Self.policy)) { world in
+            await world.github.commit(Self.shaA, in: TestWorld.repository, files: [".slipway.yml": Self.releaseRules])
+            await world.github.commit(Self.shaB, in: TestWorld.repository, files: [".slipway.yml": hotfixOnly])
+            await world.github.commit(shaC, in: TestWorld.repository, files: [".slipway.yml": Self.releaseRules, "app/build.gradle": "x"])
+            for runID: Int64 in [5301, 5302, 5303] { _ = await world.addRun(apk: TestWorld.fakeAPK(seed: UInt8(runID % 200)), runID: runID) }
+            try await world.withServer { server in
+                let atA = try await world.postGitHub(
+                    server, body: TestWorld.workflowRunBody(runID: 5301, pr: nil, branch: "release/2.0", sha: Self.shaA))
+                #expect(atA.status == 202, "\(atA.json)")
+                // The file at B no longer routes release/*: that build is ignored, naming the file's rule.
+                let atB = try await world.postGitHub(
+                    server, body: TestWorld.workflowRunBody(runID: 5302, pr: nil, branch: "release/2.0", sha: Self.shaB))
+                #expect(atB.status == 200 && atB.json["status"] as? String == "ignored", "\(atB.json)")
+                #expect((atB.json["reason"] as? String ?? "").contains("rule \"release builds to Applivery\": branch release/2.0 matches none of [\"hotfix/*\"]"))
+                // C carries A's file unchanged: its blob comes from the cache.
+                let atC = try await world.postGitHub(
+                    server, body: TestWorld.workflowRunBody(runID: 5303, pr: nil, branch: "release/2.0", sha: shaC))
+                #expect(atC.status == 202, "\(atC.json)")
+                #expect(await world.github.gitBlobsServed == 2, "blobs of A and B read, C's from the cache")
+                let listings = await world.github.requestLog.filter { $0.hasPrefix("GET contents") }
+                #expect(listings.count == 3, "\(listings)")
+                for reply in [atA, atC] {
+                    let delivery = try await world.waitForDelivery(server, id: try #require(reply.json["delivery_id"] as? String))
+                    #expect(delivery["state"] as? String == "done")
+                }
+                #expect(await world.applivery.uploads.count == 2)
+            }
+        }
+    }
+
+    @Test func aFileTheHostCannotServeIs503AndNothingIsAccepted() async throws {
+        try await TestWorld.with(extra: .init(topLevel: Self.policy)) { world in
+            await world.github.commit(Self.shaA, in: TestWorld.repository, files: [".slipway.yml": Self.releaseRules])
+            await world.github.enqueue(.status(502, message: "Server Error"), on: .contents)
+            let runID = await world.addRun(apk: TestWorld.fakeAPK(seed: 54), runID: 5401)
+            try await world.withServer { server in
+                let body = TestWorld.workflowRunBody(runID: runID, pr: nil, branch: "release/1.0", sha: Self.shaA)
+                let refused = try await world.postGitHub(server, body: body)
+                #expect(refused.status == 503, "\(refused.json)")
+                #expect((refused.json["error"] as? String ?? "").contains("could not read acme/app@aaaa000:.slipway.yml"))
+                // Sent again (a redelivery, or reconciliation), it is accepted.
+                let again = try await world.postGitHub(server, body: body)
+                #expect(again.status == 202, "\(again.json)")
+            }
+        }
+    }
+
+    @Test func aGitLabProjectsFileIsReadThroughTheRepositoryFilesAPI() async throws {
+        let sha = "dddd000000000000000000000000000000000004"
+        try await TestWorld.with(extra: .init(topLevel: Self.policy)) { world in
+            await world.gitlab.commit(sha, in: TestWorld.repository, files: [".slipway.yml": Self.releaseRules])
+            await world.gitlab.addJobArtifacts(project: 7, jobID: 377, files: ["build/app-release.apk": TestWorld.fakeAPK(seed: 55)])
+            try await world.withServer { server in
+                let hook = FakeGitLabHook.pipeline(
+                    token: TestWorld.gitlabWebhookToken, projectID: 7, path: TestWorld.repository, pipelineID: 955,
+                    ref: "release/3.0", sha: sha, jobs: ["assemble-release": 377])
+                var request = HTTPClientRequest(url: server + "/webhooks/gitlab")
+                request.method = .POST
+                for (name, value) in hook.headers { request.headers.add(name: name, value: value) }
+                request.body = .bytes(ByteBuffer(bytes: hook.body))
+                let reply = try await world.send(request)
+                #expect(reply.status == 202, "\(reply.json)")
+                let delivery = try await world.waitForDelivery(server, id: try #require(reply.json["delivery_id"] as? String))
+                #expect(delivery["state"] as? String == "done", "\(delivery)")
+                #expect(await world.applivery.uploads.count == 1)
+                let log = await world.gitlab.requestLog
+                #expect(log.contains("HEAD file acme/app@\(sha):.slipway.yml"), "\(log)")
+                #expect(await world.gitlab.rawBlobsServed == 1)
+            }
+        }
+    }
+}
