@@ -18,11 +18,21 @@ struct Explain: ParsableCommand {
     @Option(help: "The repository's own rules file (.slipway.yml) as it would be at the build's commit.")
     var repoRules: String?
 
+    @Option(help: "With --repo-rules: the file as it is on the base branch; also prints what the change does to routing.")
+    var baseRules: String?
+
     func run() throws {
         var loaded = try loadConfigOrExit(config)
         var ruleFiles: [String: String] = [:]
+        if baseRules != nil && repoRules == nil { throw ValidationError("--base-rules goes with --repo-rules PATH") }
         if let repoRules {
             let rules = try RepositoryRulesFile.load(repoRules, repository: build.repo, config: loaded)
+            if let baseRules {
+                let base = try RepositoryRulesFile.load(baseRules, repository: build.repo, config: loaded, nameCheck: false)
+                let change = RulesChange.compare(
+                    repository: build.repo, server: loaded, before: base, after: rules, file: repoRules, baseBranch: baseRules)
+                print(Self.describe(change))
+            }
             for problem in rules.problems { print("Refused: \(problem)") }
             if !rules.problems.isEmpty { print("") }
             for rule in rules.rules { ruleFiles[rule.name] = rules.file }
@@ -86,6 +96,18 @@ struct Explain: ParsableCommand {
             lines.append("Result: Slipway would " + steps.joined(separator: "; then ") + ".")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What the pull request's file changes: one line per branch pattern and event the rules mention.
+    static func describe(_ change: RulesChange) -> String {
+        var lines = ["Routing with \(change.baseBranch) → with \(change.file):"]
+        for row in change.rows {
+            let before = row.before.isEmpty ? "not delivered" : row.before.joined(separator: ", ")
+            let after = row.after.isEmpty ? "not delivered" : row.after.joined(separator: ", ")
+            lines.append("  builds of \(row.pattern) (\(row.event)): " + (row.changed ? "\(before) → \(after)" : "no change (\(before))"))
+        }
+        if change.rows.isEmpty { lines.append("  no rule names a branch or tag for \(change.file)") }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     static func describe(store: StoreDefinition?) -> String {

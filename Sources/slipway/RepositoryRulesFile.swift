@@ -7,7 +7,8 @@ import SlipwayCore
 enum RepositoryRulesFile {
     /// The file's accepted rules and problems; exits 1 when the server does not let `repository`
     /// carry rules, or the file cannot be read.
-    static func load(_ path: String, repository: String, config: SlipwayConfig) throws -> RepositoryRules {
+    /// - Parameter nameCheck: warn when the file's name is not the one the server reads (off for a base branch's copy).
+    static func load(_ path: String, repository: String, config: SlipwayConfig, nameCheck: Bool = true) throws -> RepositoryRules {
         guard let policy = config.repositoryRulesPolicy(for: repository) else {
             printError(
                 "\(config.file): no repo_rules entry covers \(repository), so the server ignores its \(path); "
@@ -21,7 +22,7 @@ enum RepositoryRulesFile {
             printError("\(path): cannot be read: \((error as NSError).localizedDescription)")
             throw ExitCode(1)
         }
-        if (path as NSString).lastPathComponent != (policy.path as NSString).lastPathComponent {
+        if nameCheck && (path as NSString).lastPathComponent != (policy.path as NSString).lastPathComponent {
             printError("warning: the server reads \(policy.path) in \(repository) (\(config.file):\(policy.line)), not \(path)")
         }
         return ConfigLoader.parseRepositoryRules(yaml: text, file: path, policy: policy, config: config)

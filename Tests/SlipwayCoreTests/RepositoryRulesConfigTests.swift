@@ -98,3 +98,31 @@ struct RepositoryRulesConfigTests {
         #expect(config.plan(for: release).uploads.map(\.store) == ["play"], "the server's config alone is unchanged")
     }
 }
+
+@Suite("What a rules file change does")
+struct RulesChangeTests {
+    @Test(arguments: [
+        ("release/*", "release/x"), ("release/**", "release/xx"), ("v{1,2}.*", "v1.x"), ("feature-?", "feature-x"),
+        ("main", "main"), ("{app,lib}/{a,b*}", "app/a"),
+    ])
+    func aPatternsExampleIsANameItMatches(pattern: String, example: String) {
+        #expect(RulesChange.example(of: pattern) == example)
+    }
+
+    @Test func eachPatternAndEventTheRulesMentionIsComparedBeforeAndAfter() throws {
+        let suite = RepositoryRulesConfigTests()
+        let config = try suite.config()
+        let before = try suite.repository("rules:\n  - name: betas\n    branches: [\"release/*\"]\n    events: [push]\n    stores: [beta]\n")
+        let after = try suite.repository(
+            "rules:\n  - name: betas\n    branches: [\"hotfix/*\"]\n    events: [push]\n    stores: [beta]\n  - name: bad\n    stores: [play]\n")
+        let change = RulesChange.compare(
+            repository: "acme/app", server: config, before: before, after: after, file: ".slipway.yml", baseBranch: "main")
+        let rows = Dictionary(uniqueKeysWithValues: change.rows.map { ("\($0.pattern) \($0.event)", $0) })
+        // The server's "release builds to Play" also takes release/* pushes.
+        #expect(rows["release/* push"]?.before == ["play", "beta"] && rows["release/* push"]?.after == ["play"])
+        #expect(rows["hotfix/* push"]?.before == [] && rows["hotfix/* push"]?.after == ["beta"])
+        #expect(rows["* pull_request"]?.changed == false, "the server's PR rule is the same either way")
+        #expect(change.problems.count == 1 && change.problems[0].contains("store \"play\""))
+        #expect(change.changedRows.count == 2)
+    }
+}

@@ -154,6 +154,20 @@ struct CommandLineTests {
         ])
         #expect(explained.status == 0)
         #expect(explained.output.contains("Rule \"release branches to Applivery QA\" (\(Self.repositoryRules):7): MATCHES"), "\(explained.output)")
+
+        // Against the base branch's copy (here: one without the rule), what the change does.
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("base-\(UUID().uuidString).yml")
+        defer { try? FileManager.default.removeItem(at: base) }
+        try "version: 1\nrules: []\n".write(to: base, atomically: true, encoding: .utf8)
+        let change = try slipway([
+            "explain", "--config", Self.allStores, "--repo-rules", Self.repositoryRules, "--base-rules", base.path, "--repo", "acme/app",
+            "--branch", "release/4.2", "--event", "push",
+        ])
+        #expect(change.status == 0, "\(change.errors)")
+        #expect(change.output.contains("Routing with \(base.path) → with \(Self.repositoryRules):"), "\(change.output)")
+        // The server's own rule already sends release/* everywhere, so the file's rule changes nothing there.
+        #expect(change.output.contains("builds of release/* (push): no change (play, applivery-qa, ignite, amazon)"), "\(change.output)")
+        #expect(change.output.contains("builds of main (push): no change (ps-instrumented)"), "\(change.output)")
     }
 
     @Test func theDemoRunFromAnotherFolderShowsEveryStoreAndAFullPRComment() throws {

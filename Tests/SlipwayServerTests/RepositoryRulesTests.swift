@@ -158,4 +158,51 @@ struct RepositoryRulesTests {
             }
         }
     }
+
+    @Test func aPullRequestChangingTheFileGetsOneBeforeAfterCommentEditedByTheNextPush() async throws {
+        let withPRRule = Self.releaseRules + """
+
+              - name: PR builds to Applivery
+                branches: ["feature/*"]
+                events: [pull_request]
+                stores: [applivery]
+            """
+        let broken = withPRRule.replacingOccurrences(of: "events: [pull_request]\n    stores: [applivery]", with: "events: [pull_request]\n    stores: [play-beta]")
+        try await TestWorld.with(extra: .init(topLevel: Self.policy)) { world in
+            await world.github.commit("main", in: TestWorld.repository, files: [".slipway.yml": Self.releaseRules])
+            await world.github.commit(Self.shaA, in: TestWorld.repository, files: [".slipway.yml": withPRRule])
+            await world.github.commit(Self.shaB, in: TestWorld.repository, files: [".slipway.yml": broken])
+            for runID: Int64 in [5601, 5602] { _ = await world.addRun(apk: TestWorld.fakeAPK(seed: UInt8(runID % 200)), runID: runID) }
+            try await world.withServer { server in
+                func rulesComments() async -> [String] {
+                    await world.github.comments(repository: TestWorld.repository, issue: 42).map(\.body)
+                        .filter { $0.contains("<!-- slipway:rules-change github:acme/app#42 -->") }
+                }
+                let first = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: 5601, pr: 42, sha: Self.shaA))
+                #expect(first.status == 202, "\(first.json)")
+                _ = try await world.waitForDelivery(server, id: try #require(first.json["delivery_id"] as? String))
+                let before = await rulesComments()
+                #expect(before.count == 1)
+                let body = before.first ?? ""
+                #expect(body.contains("`acme/app@aaaa000:.slipway.yml` compared with the file on `main`"), "\(body)")
+                #expect(body.contains("✅ The file is valid."))
+                #expect(body.contains("| `feature/*` | pull_request | play | **play, applivery** |"), "\(body)")
+                #expect(body.contains("| `feature/*` | push | play | no change |"))
+                #expect(body.contains("| `release/*` | push | applivery | no change |"))
+                // The PR build itself went to both, as the new file says.
+                #expect(await world.applivery.uploads.count == 1)
+
+                let second = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: 5602, pr: 42, sha: Self.shaB))
+                #expect(second.status == 202, "\(second.json)")
+                _ = try await world.waitForDelivery(server, id: try #require(second.json["delivery_id"] as? String))
+                let after = await rulesComments()
+                #expect(after.count == 1, "edited in place, not a second comment")
+                let edited = after.first ?? ""
+                #expect(edited.contains("`acme/app@bbbb000:.slipway.yml`"))
+                #expect(edited.contains("❌ 1 problem(s)") && edited.contains("names store \"play-beta\""), "\(edited)")
+                #expect(edited.contains("| `feature/*` | pull_request | play | no change |"), "the refused rule changes nothing: \(edited)")
+            }
+        }
+    }
+
 }

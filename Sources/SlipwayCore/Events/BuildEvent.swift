@@ -41,6 +41,9 @@ package struct BuildEvent: Codable, Sendable, Equatable {
     /// The artifact's sha256 as the sender declared it (lowercase hex; the generic hook's
     /// `artifact_sha256`): a download that differs is never delivered.
     package var artifactSHA256: String?
+    /// For a pull/merge request build, the branch it would merge into (`main`): what a change to
+    /// the repository's rules file is compared against.
+    package var baseBranch: String?
 
     package init(
         provider: Provider, repository: String, branch: String?, tag: String? = nil, sha: String,

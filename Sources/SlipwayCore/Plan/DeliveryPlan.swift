@@ -7,6 +7,9 @@ package struct DeliveryPlan: Codable, Sendable, Hashable {
     /// What was wrong in the repository's own rules file when the plan was made (`FILE:LINE:
     /// message`); reported with the results. Nil in plans of builds without one.
     package var rulesProblems: [String]?
+    /// Set for a pull request's build whose rules file differs from its base branch's: what the
+    /// change does, for the PR comment that says so.
+    package var rulesChange: RulesChange?
 
     package init(matchedRules: [String], uploads: [PlannedUpload], notifications: [String], rulesProblems: [String]? = nil) {
         self.matchedRules = matchedRules

@@ -115,7 +115,7 @@ package actor GitLabPipelineLister: BuildLister {
             var webUrl: String?
         }
         struct Job: Decodable { var id: Int64; var name: String; var status: String }
-        struct MergeRequest: Decodable { var iid: Int; var sourceBranch: String? }
+        struct MergeRequest: Decodable { var iid: Int; var sourceBranch: String?; var targetBranch: String? }
         struct Commit: Decodable { var message: String?; var committedDate: String? }
         let project = try await project(build.draft.repository)
         let id = build.draft.buildID
@@ -130,7 +130,7 @@ package actor GitLabPipelineLister: BuildLister {
             let mrStep = "read merge request !\(iid) of \(project.pathWithNamespace)"
             let found = try decode(
                 MergeRequest.self, try await get("/projects/\(project.id)/merge_requests/\(iid)", step: mrStep), step: mrStep)
-            mergeRequest = .init(iid: found.iid, sourceBranch: found.sourceBranch)
+            mergeRequest = .init(iid: found.iid, sourceBranch: found.sourceBranch, targetBranch: found.targetBranch)
         }
         let commitStep = "read commit \(single.sha.prefix(8))"
         let commit = try? decode(

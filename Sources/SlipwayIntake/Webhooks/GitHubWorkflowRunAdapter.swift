@@ -83,13 +83,16 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
         }
         // Entries can belong to another repository (a PR from this repo's branch into a fork);
         // only PRs whose base is this repository get comments here.
-        let pullRequest = run.pullRequests?.first { $0.base?.repo?.id == nil || $0.base?.repo?.id == repo.id }?.number
-        return BuildEvent(
+        let ownPullRequest = run.pullRequests?.first { $0.base?.repo?.id == nil || $0.base?.repo?.id == repo.id }
+        let pullRequest = ownPullRequest?.number
+        var event = BuildEvent(
             provider: .github, repository: repository, branch: trigger == .tag ? nil : run.headBranch, tag: tag,
             sha: run.headSha, trigger: trigger, pullRequest: pullRequest,
             conclusion: Self.conclusion(run.conclusion), buildID: String(run.id), attempt: run.runAttempt ?? 1,
             buildURL: run.htmlUrl, artifactSource: .githubRun(repository: repository, runID: run.id),
             commitMessage: run.headCommit?.message, commitTimestamp: run.headCommit?.timestamp)
+        event.baseBranch = ownPullRequest?.base?.ref
+        return event
     }
 
     static func conclusion(_ text: String?) -> BuildEvent.Conclusion {
@@ -172,6 +175,7 @@ package struct GitHubWorkflowRunAdapter: WebhookAdapter {
         var number: Int
         var base: Ref?
         struct Ref: Decodable {
+            var ref: String?
             var repo: Repo?
             struct Repo: Decodable { var id: Int64? }
         }

@@ -83,13 +83,15 @@ package struct GitLabPipelineAdapter: WebhookAdapter {
             trigger = .push
         }
         let url = pipeline.url ?? project.webUrl.map { "\($0)/-/pipelines/\(pipeline.id)" }
-        return BuildEvent(
+        var event = BuildEvent(
             provider: .gitlab, repository: project.pathWithNamespace, branch: branch, tag: tag, sha: pipeline.sha,
             trigger: trigger, pullRequest: mergeRequest?.iid, conclusion: .success, buildID: String(pipeline.id),
             buildURL: url,
             artifactSource: .gitlabPipeline(project: String(project.id), pipelineID: pipeline.id, jobs: jobs),
             commitMessage: commit?.message,
             commitTimestamp: commit?.timestamp.flatMap(Self.date))
+        event.baseBranch = mergeRequest?.targetBranch
+        return event
     }
 
     /// GitLab's ISO 8601 times, with or without fractional seconds (`2016-08-12T17:23:21.000+02:00`).
@@ -139,6 +141,7 @@ package struct GitLabPipelineAdapter: WebhookAdapter {
     struct MergeRequest: Decodable {
         var iid: Int
         var sourceBranch: String?
+        var targetBranch: String?
     }
 
     struct Project: Decodable {

@@ -133,6 +133,9 @@ package struct ResultReporter: Sendable {
                     event: event, target: target, logger: logger)
             }
         }
+        if let change = plan.rulesChange, let number = event.pullRequest, settings.pullRequestComment {
+            await postRulesChange(gitHub, change, number: number, deliveryID: deliveryID, event: event, logger: logger)
+        }
         if settings.pullRequestComment, let number = event.pullRequest, let body {
             let build = PullRequestHistory.build(of: report, key: event.buildKey)
             let repository = event.repository
@@ -164,6 +167,27 @@ package struct ResultReporter: Sendable {
                     logger.warning("could not post the GitHub PR comment", metadata: ["pr": "\(number)", "error": "\(error)"])
                 }
                 if leased { try? await store.releaseLease(lease, holder: holder) }
+            }
+        }
+    }
+
+    /// The pull request's one comment about its rules file change, edited by each build.
+    private func postRulesChange(
+        _ gitHub: GitHubReporter, _ change: RulesChange, number: Int, deliveryID: String, event: BuildEvent, logger: Logger
+    ) async {
+        let body = RulesChangeComment.body(change)
+        let fingerprint = SHA256.hash(data: Data(body.utf8)).map { String(format: "%02x", $0) }.joined()
+        let repository = event.repository
+        await commentLocks.run("rules:\(repository)#\(number)") {
+            do {
+                if try await jobStore.reportReference(deliveryID: deliveryID, key: "github-rules-change") == fingerprint { return }
+                _ = try await gitHub.upsertPullRequestComment(
+                    repository: repository, issueNumber: number,
+                    marker: RulesChangeComment.marker(repository: repository, number: number)
+                ) { _ in body }
+                try await jobStore.saveReportReference(deliveryID: deliveryID, key: "github-rules-change", value: fingerprint)
+            } catch {
+                logger.warning("could not post the rules change comment", metadata: ["pr": "\(number)", "error": "\(error)"])
             }
         }
     }

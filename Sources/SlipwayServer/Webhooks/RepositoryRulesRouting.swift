@@ -42,18 +42,48 @@ struct RepositoryRulesRouting: Sendable {
         } catch {
             throw Unavailable(file: shown, reason: error.description)
         }
-        guard let file else { return (config, config.plan(for: event.matchInput)) }
-        let rules = ConfigLoader.parseRepositoryRules(yaml: file.text, file: shown, policy: policy, config: config)
-        let combined = config.adding(rules)
+        let rules = file.map { ConfigLoader.parseRepositoryRules(yaml: $0.text, file: shown, policy: policy, config: config) }
+        let combined = rules.map { config.adding($0) } ?? config
         var plan = combined.plan(for: event.matchInput)
+        if event.pullRequest != nil, let base = event.baseBranch {
+            plan.rulesChange = await change(
+                against: base, head: file, headRules: rules, event: event, policy: policy, config: config, shown: shown,
+                logger: logger)
+        }
+        // Nothing matched, so no rule chose whom to tell: every declared notification hears of the news.
+        let hasNews = plan.rulesChange != nil || !(rules?.problems.isEmpty ?? true)
+        if plan.matchedRules.isEmpty && hasNews { plan.notifications = config.notifications.map(\.name) }
+        guard let rules else { return (config, plan) }
         if !rules.problems.isEmpty {
             plan.rulesProblems = rules.problems.map(\.description)
-            // Nothing matched, so no rule chose whom to tell: every declared notification hears of it.
-            if plan.matchedRules.isEmpty { plan.notifications = config.notifications.map(\.name) }
             logger.warning(
                 "the repository's rules file has problems; the rules concerned are refused",
                 metadata: ["file": "\(shown)", "problems": "\(plan.rulesProblems ?? [])"])
         }
         return (combined, plan)
+    }
+
+    /// For a pull request's build: what its rules file changes against the base branch's, or nil
+    /// when the two are the same blob (or the base cannot be read: the build is routed regardless).
+    private func change(
+        against base: String, head: RepositoryFile?, headRules: RepositoryRules?, event: BuildEvent,
+        policy: RepositoryRulesPolicy, config: SlipwayConfig, shown: String, logger: Logger
+    ) async -> RulesChange? {
+        let baseFile: RepositoryFile?
+        do throws(ArtifactFetchError) {
+            baseFile = try await fetcher.repositoryFile(
+                policy.path, repository: event.repository, sha: base, provider: event.provider, cache: cache)
+        } catch {
+            logger.warning(
+                "the base branch's rules file could not be read; the pull request gets no before/after comment this time",
+                metadata: ["base": "\(base)", "error": "\(error)"])
+            return nil
+        }
+        guard baseFile?.blobID != head?.blobID else { return nil }
+        let baseRules = baseFile.map {
+            ConfigLoader.parseRepositoryRules(yaml: $0.text, file: "\(event.repository)@\(base):\(policy.path)", policy: policy, config: config)
+        }
+        return RulesChange.compare(
+            repository: event.repository, server: config, before: baseRules, after: headRules, file: shown, baseBranch: base)
     }
 }

@@ -133,7 +133,9 @@ struct WebhookController: Sendable {
                 return response
             }
             let plan = routed.plan
-            guard !plan.isEmpty || plan.rulesProblems != nil else {
+            // A build with news about its repository's rules file is accepted even with no store to
+            // deliver to, so the commit and the pull request say it.
+            guard !plan.isEmpty || plan.rulesProblems != nil || plan.rulesChange != nil else {
                 let reason = Self.whyNothingMatched(routed.config.evaluate(input), event: event)
                 metrics.webhook(source: name, outcome: "ignored")
                 logger.info("build ignored: no rule wants it", metadata: ["build": "\(event.buildKey)", "reason": "\(reason)"])
