@@ -29,6 +29,9 @@ package struct BuildReport: Sendable {
     package var rulesProblems: [String] = []
     /// Stored, not computed: templates see stored properties only.
     package var hasRulesProblems = false
+    /// What a pull request's change to the rules file does (the plan's `rulesChange`), for the one
+    /// comment or note that says so; not a template variable.
+    package var rulesChange: RulesChange?
     /// True when any store has a link: guards sections (a Slack `actions` block may not be empty).
     package var hasLinks = false
     /// Every store's links in one list, for a row of buttons.

@@ -205,4 +205,73 @@ struct RepositoryRulesTests {
         }
     }
 
+
+    @Test func withAGitHubAppTheChangeIsACheckRunTooFailingWhileTheFileHasProblems() async throws {
+        let broken = Self.releaseRules.replacingOccurrences(of: "stores: [applivery]", with: "stores: [play-beta]")
+        try await TestWorld.with(githubApp: true, extra: .init(topLevel: Self.policy)) { world in
+            await world.github.commit("main", in: TestWorld.repository, files: [".slipway.yml": Self.releaseRules])
+            await world.github.commit(Self.shaA, in: TestWorld.repository, files: [".slipway.yml": broken])
+            let runID = await world.addRun(apk: TestWorld.fakeAPK(seed: 57), runID: 5701)
+            try await world.withServer { server in
+                let reply = try await world.postGitHub(server, body: TestWorld.workflowRunBody(runID: runID, pr: 42, sha: Self.shaA))
+                #expect(reply.status == 202, "\(reply.json)")
+                _ = try await world.waitForDelivery(server, id: try #require(reply.json["delivery_id"] as? String))
+                let runs = await world.github.checkRuns(sha: Self.shaA)
+                let rules = try #require(runs.first { $0.name == "slipway/rules" }, "\(runs.map(\.name))")
+                #expect(rules.status == "completed" && rules.conclusion == "failure")
+                #expect(rules.title == "1 problem(s) in the rules file")
+                #expect(rules.summary?.contains("names store \"play-beta\"") == true)
+                #expect(rules.actions.isEmpty, "no re-delivery button on the rules file's run")
+                #expect(runs.contains { $0.name == "slipway" }, "the delivery keeps its own check run")
+            }
+        }
+    }
+
+
+    @Test func aGitLabMergeRequestChangingTheFileGetsOneNoteAndAFailedRulesStatus() async throws {
+        let sha = "eeee000000000000000000000000000000000005"
+        let broken = Self.releaseRules + """
+
+              - name: MR builds to Amazon
+                branches: ["feature/*"]
+                stores: [amazon]
+            """
+        let reporting = FakeGitLabAPI(token: "glpat-reporting-0123")
+        try await reporting.run { reportingURL in
+            let extra = TestWorld.Extra(
+                notifications: """
+                  gitlab-mr:
+                    type: gitlab
+                    token: ${GITLAB_REPORT_TOKEN}
+                    api_url: \(reportingURL)/api/v4
+                """,
+                topLevel: Self.policy, environment: ["GITLAB_REPORT_TOKEN": "glpat-reporting-0123"])
+            try await TestWorld.with(extra: extra) { world in
+                await world.gitlab.commit("main", in: TestWorld.repository, files: [".slipway.yml": Self.releaseRules])
+                await world.gitlab.commit(sha, in: TestWorld.repository, files: [".slipway.yml": broken])
+                await world.gitlab.addJobArtifacts(project: 7, jobID: 377, files: ["build/app-debug.apk": TestWorld.fakeAPK(seed: 58)])
+                try await world.withServer { server in
+                    let hook = FakeGitLabHook.pipeline(
+                        token: TestWorld.gitlabWebhookToken, projectID: 7, path: TestWorld.repository, pipelineID: 958,
+                        ref: "feature/login", sha: sha, mergeRequestIID: 5, jobs: ["app-debug": 377])
+                    var request = HTTPClientRequest(url: server + "/webhooks/gitlab")
+                    request.method = .POST
+                    for (name, value) in hook.headers { request.headers.add(name: name, value: value) }
+                    request.body = .bytes(ByteBuffer(bytes: hook.body))
+                    let reply = try await world.send(request)
+                    #expect(reply.status == 202, "\(reply.json)")
+                    _ = try await world.waitForDelivery(server, id: try #require(reply.json["delivery_id"] as? String))
+                    let notes = await reporting.notes(project: TestWorld.repository, mergeRequest: 5)
+                    let rules = notes.filter { $0.body.contains("<!-- slipway:rules-change gitlab:acme/app!5 -->") }
+                    #expect(rules.count == 1, "\(notes.map(\.body))")
+                    #expect(rules.first?.body.contains("compared with the file on `main`") == true)
+                    #expect(rules.first?.body.contains("names store \"amazon\"") == true)
+                    let statuses = await reporting.statuses(project: TestWorld.repository, sha: sha)
+                    #expect(statuses.contains { $0.name == "slipway/rules" && $0.state == "failed" }, "\(statuses)")
+                    #expect(statuses.contains { $0.name == "slipway/play" && $0.state == "success" })
+                }
+            }
+        }
+    }
+
 }

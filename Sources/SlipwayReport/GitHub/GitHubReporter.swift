@@ -79,9 +79,11 @@ package struct GitHubReporter: Sendable {
     package var canWriteCheckRuns: Bool { credentials.canRefresh }
 
     /// Creates the delivery's check run (`knownID` nil) or updates it; returns its id.
+    /// - Parameter offersRedelivery: a failed run shows the "Re-deliver failed" button (a delivery's
+    ///   run; not the rules file's).
     package func upsertCheckRun(
         repository: String, sha: String, name: String, knownID: Int?, state: CheckRunState, title: String, summary: String,
-        detailsURL: String?, externalID: String
+        detailsURL: String?, externalID: String, offersRedelivery: Bool = true
     ) async throws(ReportError) -> Int {
         var body: [String: any Sendable] = [
             "name": name, "head_sha": sha, "external_id": externalID,
@@ -96,7 +98,7 @@ package struct GitHubReporter: Sendable {
         }
         // GitHub's limits: label ≤ 20, description ≤ 40, identifier ≤ 20 characters.
         body["actions"] =
-            state == .completed(conclusion: "failure")
+            state == .completed(conclusion: "failure") && offersRedelivery
             ? [["label": "Re-deliver failed", "description": "Upload again to the stores that failed", "identifier": CheckRunAction.redeliver]]
             : [[String: String]]()
         if let detailsURL { body["details_url"] = detailsURL }

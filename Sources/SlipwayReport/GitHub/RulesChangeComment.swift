@@ -9,6 +9,10 @@ package enum RulesChangeComment {
         "<!-- slipway:rules-change github:\(repository)#\(number) -->"
     }
 
+    package static func marker(project: String, mergeRequest: Int) -> String {
+        "<!-- slipway:rules-change gitlab:\(project)!\(mergeRequest) -->"
+    }
+
     package static func body(_ change: RulesChange) -> String {
         var lines = [
             "### Slipway: what this pull request's rules file change does", "",

@@ -59,6 +59,32 @@ package struct GitLabNotifier: Notifier {
                 }
             }
         }
+        if settings.commitStatus, let first = report.rulesProblems.first {
+            let more = report.rulesProblems.count > 1 ? " (+\(report.rulesProblems.count - 1) more)" : ""
+            let description = first + more
+            do {
+                if try await references.value(for: "gitlab-status:rules") != description {
+                    try await api.postStatus(
+                        project: project, sha: event.sha, state: "failed", name: "\(settings.statusName)/rules",
+                        description: description, targetURL: report.dashboardURL ?? report.buildURL, ref: event.branch ?? event.tag)
+                    try await references.set(description, for: "gitlab-status:rules")
+                }
+            } catch {
+                logger.warning("could not post the rules file's GitLab commit status", metadata: ["error": "\(error)"])
+                firstError = firstError ?? error
+            }
+        }
+        if settings.mergeRequestNote, let mergeRequest = event.pullRequest, let change = report.rulesChange {
+            // The merge request's one note about its rules file change, edited by each build.
+            let body = RulesChangeComment.body(change)
+            if try await references.value(for: "gitlab-rules-change") != body {
+                _ = try await api.upsertMergeRequestNote(
+                    project: project, mergeRequest: mergeRequest,
+                    marker: RulesChangeComment.marker(project: project, mergeRequest: mergeRequest)
+                ) { _ in body }
+                try await references.set(body, for: "gitlab-rules-change")
+            }
+        }
         if settings.mergeRequestNote, let mergeRequest = event.pullRequest {
             let body: String
             do {

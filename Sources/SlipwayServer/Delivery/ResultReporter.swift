@@ -63,10 +63,11 @@ package struct ResultReporter: Sendable {
         intakeNote: String?, logger: Logger
     ) async {
         if let notifier = notifiers[name] {
-            let report = BuildReport(
+            var report = BuildReport(
                 deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
                 dashboardURL: dashboardURL(deliveryID: deliveryID), intakeNote: intakeNote,
-                    rulesProblems: plan.rulesProblems ?? [])
+                rulesProblems: plan.rulesProblems ?? [])
+            report.rulesChange = plan.rulesChange
             do {
                 try await notifier.publish(
                     report, event: event, references: DeliveryReferences(jobStore: jobStore, deliveryID: deliveryID, prefix: name),
@@ -136,6 +137,9 @@ package struct ResultReporter: Sendable {
         if let change = plan.rulesChange, let number = event.pullRequest, settings.pullRequestComment {
             await postRulesChange(gitHub, change, number: number, deliveryID: deliveryID, event: event, logger: logger)
         }
+        if let change = plan.rulesChange, gitHub.canWriteCheckRuns {
+            await postRulesCheckRun(gitHub, change, context: "\(settings.statusContext)/rules", deliveryID: deliveryID, event: event, logger: logger)
+        }
         if settings.pullRequestComment, let number = event.pullRequest, let body {
             let build = PullRequestHistory.build(of: report, key: event.buildKey)
             let repository = event.repository
@@ -189,6 +193,28 @@ package struct ResultReporter: Sendable {
             } catch {
                 logger.warning("could not post the rules change comment", metadata: ["pr": "\(number)", "error": "\(error)"])
             }
+        }
+    }
+
+    /// With a GitHub App, a check run of its own for the rules file change: failure while the new
+    /// file has problems (so branch protection can hold the merge), neutral when it changes
+    /// routing, success when it does not.
+    private func postRulesCheckRun(
+        _ gitHub: GitHubReporter, _ change: RulesChange, context: String, deliveryID: String, event: BuildEvent, logger: Logger
+    ) async {
+        let conclusion = !change.problems.isEmpty ? "failure" : change.changedRows.isEmpty ? "success" : "neutral"
+        let title = !change.problems.isEmpty
+            ? "\(change.problems.count) problem(s) in the rules file"
+            : change.changedRows.isEmpty ? "The rules file change does not change routing" : "\(change.changedRows.count) routing change(s)"
+        do {
+            if try await jobStore.reportReference(deliveryID: deliveryID, key: "github-rules-check-run") != nil { return }
+            let id = try await gitHub.upsertCheckRun(
+                repository: event.repository, sha: event.sha, name: context, knownID: nil, state: .completed(conclusion: conclusion),
+                title: title, summary: RulesChangeComment.body(change), detailsURL: dashboardURL(deliveryID: deliveryID),
+                externalID: "\(deliveryID):rules", offersRedelivery: false)
+            try await jobStore.saveReportReference(deliveryID: deliveryID, key: "github-rules-check-run", value: String(id))
+        } catch {
+            logger.warning("could not post the rules file's check run", metadata: ["error": "\(error)"])
         }
     }
 
