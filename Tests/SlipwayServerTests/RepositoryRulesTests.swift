@@ -27,6 +27,17 @@ struct RepositoryRulesTests {
             stores: [applivery]
         """
 
+    /// POSTs a GitLab hook to the server.
+    static func post(
+        _ hook: (headers: [String: String], body: Data), to server: String, in world: TestWorld
+    ) async throws -> (status: Int, json: [String: Any]) {
+        var request = HTTPClientRequest(url: server + "/webhooks/gitlab")
+        request.method = .POST
+        for (name, value) in hook.headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: hook.body))
+        return try await world.send(request)
+    }
+
     static let shaA = "aaaa000000000000000000000000000000000001"
     static let shaB = "bbbb000000000000000000000000000000000002"
 
@@ -143,11 +154,7 @@ struct RepositoryRulesTests {
                 let hook = FakeGitLabHook.pipeline(
                     token: TestWorld.gitlabWebhookToken, projectID: 7, path: TestWorld.repository, pipelineID: 955,
                     ref: "release/3.0", sha: sha, jobs: ["assemble-release": 377])
-                var request = HTTPClientRequest(url: server + "/webhooks/gitlab")
-                request.method = .POST
-                for (name, value) in hook.headers { request.headers.add(name: name, value: value) }
-                request.body = .bytes(ByteBuffer(bytes: hook.body))
-                let reply = try await world.send(request)
+                let reply = try await Self.post(hook, to: server, in: world)
                 #expect(reply.status == 202, "\(reply.json)")
                 let delivery = try await world.waitForDelivery(server, id: try #require(reply.json["delivery_id"] as? String))
                 #expect(delivery["state"] as? String == "done", "\(delivery)")
@@ -254,11 +261,7 @@ struct RepositoryRulesTests {
                     let hook = FakeGitLabHook.pipeline(
                         token: TestWorld.gitlabWebhookToken, projectID: 7, path: TestWorld.repository, pipelineID: 958,
                         ref: "feature/login", sha: sha, mergeRequestIID: 5, jobs: ["app-debug": 377])
-                    var request = HTTPClientRequest(url: server + "/webhooks/gitlab")
-                    request.method = .POST
-                    for (name, value) in hook.headers { request.headers.add(name: name, value: value) }
-                    request.body = .bytes(ByteBuffer(bytes: hook.body))
-                    let reply = try await world.send(request)
+                    let reply = try await Self.post(hook, to: server, in: world)
                     #expect(reply.status == 202, "\(reply.json)")
                     _ = try await world.waitForDelivery(server, id: try #require(reply.json["delivery_id"] as? String))
                     let notes = await reporting.notes(project: TestWorld.repository, mergeRequest: 5)
