@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SlipwayCore
+import SlipwayIntake
 
 /// `--repo-rules PATH` of `validate` and `explain`: a repository's rules file read on this machine
 /// exactly as the server reads it at a build's commit, against the server config's `repo_rules`.
@@ -40,14 +41,6 @@ enum RepositoryRulesFile {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { return nil }
-        var remote = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if remote.hasSuffix(".git") { remote.removeLast(4) }
-        if let url = URL(string: remote), url.scheme != nil, url.host != nil {
-            let path = url.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            return path.isEmpty ? nil : path
-        }
-        guard let colon = remote.firstIndex(of: ":") else { return nil }
-        let path = remote[remote.index(after: colon)...].trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        return path.isEmpty ? nil : path
+        return GitRemote.repositoryPath(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

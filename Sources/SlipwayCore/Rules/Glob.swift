@@ -111,6 +111,12 @@ package struct GlobFilter: Sendable, Hashable, Codable {
         case excluded(by: String)
     }
 
+    /// True when `value` is included and not excluded (`evaluate` says why).
+    package func accepts(_ value: String) -> Bool {
+        if case .matched = evaluate(value) { return true }
+        return false
+    }
+
     package func evaluate(_ value: String) -> Verdict {
         if let excluded = exclude.first(where: { $0.matches(value) }) {
             return .excluded(by: "!" + excluded.pattern)

@@ -41,10 +41,7 @@ package struct RepositoryRules: Sendable, Equatable {
 extension SlipwayConfig {
     /// The `repo_rules` entry that applies to `repository`, if any.
     package func repositoryRulesPolicy(for repository: String) -> RepositoryRulesPolicy? {
-        repositoryRules.first { policy in
-            if case .matched = policy.repositories.evaluate(repository) { return true }
-            return false
-        }
+        repositoryRules.first { $0.repositories.accepts(repository) }
     }
 
     /// This config with a repository's accepted rules after its own (server rules keep precedence:

@@ -34,10 +34,7 @@ package struct RulesChange: Codable, Sendable, Hashable {
         let none = RepositoryRules(file: file, rules: [], problems: [])
         let old = server.adding(before ?? none)
         let new = server.adding(after ?? none)
-        let serverRules = server.rules.filter { rule in
-            if case .matched = rule.repositories.evaluate(repository) { return true }
-            return false
-        }
+        let serverRules = server.rules.filter { $0.repositories.accepts(repository) }
         var cases: [(pattern: String, trigger: BuildEvent.Trigger)] = []
         for rule in serverRules + (before?.rules ?? []) + (after?.rules ?? []) {
             for trigger in BuildEvent.Trigger.allCases where rule.triggers.contains(trigger) {

@@ -17,6 +17,14 @@ extension FakeGitHub {
         knownRepositories.insert(repository)
     }
 
+    /// The content whose blob id is `id`, in any commit of one repository (`commits` by commit, then path).
+    static func blob(_ id: String, in commits: [String: [String: Data]]?) -> Data? {
+        for files in (commits ?? [:]).values {
+            if let content = files.values.first(where: { blobID($0) == id }) { return content }
+        }
+        return nil
+    }
+
     /// Git's blob id: sha1 of `blob <size>\0<content>`.
     static func blobID(_ content: Data) -> String {
         Insecure.SHA1.hash(data: Data("blob \(content.count)\u{0}".utf8) + content).map { String(format: "%02x", $0) }.joined()
@@ -80,14 +88,10 @@ extension FakeGitHub {
     }
 
     private func gitBlob(repository: String, sha: String) -> Response {
-        for files in commits[repository]?.values.map({ Array($0.values) }) ?? [] {
-            if let content = files.first(where: { Self.blobID($0) == sha }) {
-                gitBlobsServed += 1
-                return Self.json(
-                    .ok, ["sha": sha, "size": content.count, "encoding": "base64", "content": Self.wrapped(content.base64EncodedString())])
-            }
-        }
-        return Self.notFound()
+        guard let content = Self.blob(sha, in: commits[repository]) else { return Self.notFound() }
+        gitBlobsServed += 1
+        return Self.json(
+            .ok, ["sha": sha, "size": content.count, "encoding": "base64", "content": Self.wrapped(content.base64EncodedString())])
     }
 
     static func wrapped(_ base64: String) -> String {

@@ -67,14 +67,11 @@ extension FakeGitLab {
     }
 
     private func rawBlob(project: String, sha: String) -> Response {
-        for files in commits[project]?.values.map({ Array($0.values) }) ?? [] {
-            if let content = files.first(where: { FakeGitHub.blobID($0) == sha }) {
-                rawBlobsServed += 1
-                return Response(
-                    status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: content)))
-            }
+        guard let content = FakeGitHub.blob(sha, in: commits[project]) else {
+            return FakeGitHub.json(.notFound, ["message": "404 Blob Not Found"])
         }
-        return FakeGitHub.json(.notFound, ["message": "404 Blob Not Found"])
+        rawBlobsServed += 1
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: content)))
     }
 }

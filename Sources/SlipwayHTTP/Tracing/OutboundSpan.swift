@@ -11,7 +11,7 @@ enum OutboundSpan {
     static func traced(
         _ request: HTTPClientRequest, url: URL, _ execute: (HTTPClientRequest) async throws -> HTTPClientResponse
     ) async throws -> HTTPClientResponse {
-        try await withSpan(request.method.rawValue, ofKind: .client) { span in
+        try await Traced.span(request.method.rawValue, kind: .client) { span in
             span.attributes["http.request.method"] = request.method.rawValue
             if let host = url.host { span.attributes["server.address"] = host }
             span.attributes["server.port"] = url.port ?? (url.scheme == "https" ? 443 : 80)

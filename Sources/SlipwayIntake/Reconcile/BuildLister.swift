@@ -168,9 +168,6 @@ package enum RepositoryPatterns {
 
     /// Whether any of `filters` includes `name` and it is not excluded there.
     package static func wanted(_ name: String, by filters: [GlobFilter]) -> Bool {
-        filters.contains { filter in
-            if case .matched = filter.evaluate(name) { return true }
-            return false
-        }
+        filters.contains { $0.accepts(name) }
     }
 }

@@ -53,27 +53,24 @@ extension ArtifactFetcher {
         }
         guard let entry = entries.first(where: { $0.path == path }) else { return nil }
         guard entry.type == "file" else { throw .unreadable("\(path) at \(sha.prefix(7)) is a \(entry.type), not a file") }
-        if let size = entry.size, size > Self.maxRepositoryFileBytes {
-            throw .unreadable("\(path) at \(sha.prefix(7)) is \(size) bytes; a rules file may have at most \(Self.maxRepositoryFileBytes)")
+        try Self.checkSize(entry.size, path: path, sha: sha)
+        return try await cached(path, blobID: entry.sha, key: "github:\(repository):\(entry.sha)", sha: sha, cache: cache) {
+            () async throws(ArtifactFetchError) -> Data in
+            let blobStep = "read \(path) at \(sha.prefix(7))"
+            let blob = try await withGitHub(repository) { (headers) async throws(ArtifactFetchError) in
+                try await getJSON("\(gitHubAPIURL)/repos/\(repository)/git/blobs/\(entry.sha)", step: blobStep, headers: headers)
+            }
+            struct Blob: Decodable {
+                var content: String
+                var encoding: String
+            }
+            guard let decoded = try? JSONDecoder().decode(Blob.self, from: blob), decoded.encoding == "base64",
+                let bytes = Data(base64Encoded: decoded.content.filter { !$0.isWhitespace })
+            else {
+                throw .unreadable("\(blobStep): GitHub's answer is not a base64 blob")
+            }
+            return bytes
         }
-        let key = "github:\(repository):\(entry.sha)"
-        if let text = await cache.text(for: key) { return RepositoryFile(path: path, blobID: entry.sha, text: text) }
-        let blobStep = "read \(path) at \(sha.prefix(7))"
-        let blob = try await withGitHub(repository) { (headers) async throws(ArtifactFetchError) in
-            try await getJSON("\(gitHubAPIURL)/repos/\(repository)/git/blobs/\(entry.sha)", step: blobStep, headers: headers)
-        }
-        struct Blob: Decodable {
-            var content: String
-            var encoding: String
-        }
-        guard let decoded = try? JSONDecoder().decode(Blob.self, from: blob), decoded.encoding == "base64",
-            let bytes = Data(base64Encoded: decoded.content.filter { !$0.isWhitespace })
-        else {
-            throw .unreadable("\(blobStep): GitHub's answer is not a base64 blob")
-        }
-        let text = try Self.text(bytes, path: path, sha: sha)
-        await cache.store(text, for: key)
-        return RepositoryFile(path: path, blobID: entry.sha, text: text)
     }
 
     private func gitLabFile(
@@ -95,17 +92,34 @@ extension ArtifactFetcher {
         guard let blobID = answerHeaders.first(name: "X-Gitlab-Blob-Id"), !blobID.isEmpty else {
             throw .unreadable("\(step): GitLab's answer has no X-Gitlab-Blob-Id")
         }
-        if let size = answerHeaders.first(name: "X-Gitlab-Size").flatMap(Int.init), size > Self.maxRepositoryFileBytes {
-            throw .unreadable("\(path) at \(sha.prefix(7)) is \(size) bytes; a rules file may have at most \(Self.maxRepositoryFileBytes)")
+        try Self.checkSize(answerHeaders.first(name: "X-Gitlab-Size").flatMap(Int.init), path: path, sha: sha)
+        return try await cached(path, blobID: blobID, key: "gitlab:\(project):\(blobID)", sha: sha, cache: cache) {
+            () async throws(ArtifactFetchError) -> Data in
+            try await getJSON(
+                "\(access.apiURL)/projects/\(projectID)/repository/blobs/\(blobID)/raw", step: "read \(path) at \(sha.prefix(7))",
+                headers: headers, hint: Self.gitLabHint(status:))
         }
-        let key = "gitlab:\(project):\(blobID)"
+    }
+
+    /// The file from `cache` when it has the blob; otherwise `read`, checked and kept there.
+    private func cached(
+        _ path: String, blobID: String, key: String, sha: String, cache: RepositoryFileCache,
+        read: () async throws(ArtifactFetchError) -> Data
+    ) async throws(ArtifactFetchError) -> RepositoryFile {
         if let text = await cache.text(for: key) { return RepositoryFile(path: path, blobID: blobID, text: text) }
-        let bytes = try await getJSON(
-            "\(access.apiURL)/projects/\(projectID)/repository/blobs/\(blobID)/raw", step: "read \(path) at \(sha.prefix(7))",
-            headers: headers, hint: Self.gitLabHint(status:))
-        let text = try Self.text(bytes, path: path, sha: sha)
+        let bytes = try await read()
+        try Self.checkSize(bytes.count, path: path, sha: sha)
+        guard let text = String(data: bytes, encoding: .utf8) else {
+            throw .unreadable("\(path) at \(sha.prefix(7)) is not UTF-8 text")
+        }
         await cache.store(text, for: key)
         return RepositoryFile(path: path, blobID: blobID, text: text)
+    }
+
+    /// A rules file is small: one larger than `maxRepositoryFileBytes` is refused, not read.
+    private static func checkSize(_ size: Int?, path: String, sha: String) throws(ArtifactFetchError) {
+        guard let size, size > maxRepositoryFileBytes else { return }
+        throw .unreadable("\(path) at \(sha.prefix(7)) is \(size) bytes; a rules file may have at most \(maxRepositoryFileBytes)")
     }
 
     private func head(
@@ -120,16 +134,6 @@ extension ArtifactFetcher {
         } catch {
             throw Self.fetchError(error, step: step)
         }
-    }
-
-    private static func text(_ bytes: Data, path: String, sha: String) throws(ArtifactFetchError) -> String {
-        guard bytes.count <= maxRepositoryFileBytes else {
-            throw .unreadable("\(path) at \(sha.prefix(7)) is larger than \(maxRepositoryFileBytes) bytes")
-        }
-        guard let text = String(data: bytes, encoding: .utf8) else {
-            throw .unreadable("\(path) at \(sha.prefix(7)) is not UTF-8 text")
-        }
-        return text
     }
 
     /// A path with each segment percent-encoded, slashes kept (GitHub's contents API).

@@ -4,8 +4,6 @@ package actor RepositoryFileCache {
     private var texts: [String: String] = [:]
     private var order: [String] = []
     private let capacity: Int
-    /// Blobs read from the repository host (not served from here): what the cache saved is visible.
-    package private(set) var reads = 0
 
     package init(capacity: Int = 256) {
         self.capacity = capacity
@@ -14,7 +12,6 @@ package actor RepositoryFileCache {
     func text(for key: String) -> String? { texts[key] }
 
     func store(_ text: String, for key: String) {
-        reads += 1
         if texts[key] == nil { order.append(key) }
         texts[key] = text
         while order.count > capacity { texts[order.removeFirst()] = nil }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Git remote URLs as CI payloads carry them.
-enum GitRemote {
+package enum GitRemote {
     /// `git@github.com:org/app(.git)` or `https://github.com/org/app(.git)` → `org/app`.
-    static func repositoryPath(_ remote: String) -> String? {
+    package static func repositoryPath(_ remote: String) -> String? {
         var text = remote
         if text.hasSuffix(".git") { text.removeLast(4) }
         if let url = URL(string: text), url.scheme != nil, url.host != nil {

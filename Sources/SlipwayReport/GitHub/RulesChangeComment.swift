@@ -40,6 +40,14 @@ package enum RulesChangeComment {
         return lines.joined(separator: "\n")
     }
 
+    /// A commit status line for a rules file with problems: the first, cut to leave room for how
+    /// many more there are within `limit` characters (GitHub 140, GitLab 255); nil with none.
+    package static func statusDescription(_ problems: [String], limit: Int) -> String? {
+        guard let first = problems.first else { return nil }
+        let more = problems.count > 1 ? " (+\(problems.count - 1) more)" : ""
+        return String(first.prefix(limit - 1 - more.count)) + more
+    }
+
     private static func stores(_ names: [String]) -> String {
         names.isEmpty ? "not delivered" : names.joined(separator: ", ")
     }

@@ -59,9 +59,9 @@ package struct GitLabNotifier: Notifier {
                 }
             }
         }
-        if settings.commitStatus, let first = report.rulesProblems.first {
-            let more = report.rulesProblems.count > 1 ? " (+\(report.rulesProblems.count - 1) more)" : ""
-            let description = first + more
+        if settings.commitStatus,
+            let description = RulesChangeComment.statusDescription(report.rulesProblems, limit: GitLabAPI.statusFieldLimit)
+        {
             do {
                 if try await references.value(for: "gitlab-status:rules") != description {
                     try await api.postStatus(

@@ -98,7 +98,7 @@ package struct ResultReporter: Sendable {
         let report = BuildReport(
             deliveryID: deliveryID, event: event, matchedRules: plan.matchedRules, results: results,
             dashboardURL: dashboardURL(deliveryID: deliveryID), intakeNote: intakeNote,
-                    rulesProblems: plan.rulesProblems ?? [])
+            rulesProblems: plan.rulesProblems ?? [])
         let wantsComment = settings.pullRequestComment && event.pullRequest != nil
         let body: String?
         do {
@@ -128,9 +128,11 @@ package struct ResultReporter: Sendable {
                     logger.warning("could not post GitHub commit status", metadata: ["store": "\(result.store)", "error": "\(error)"])
                 }
             }
-            if let problems = plan.rulesProblems, let first = problems.first {
+            if let description = RulesChangeComment.statusDescription(
+                plan.rulesProblems ?? [], limit: GitHubReporter.statusDescriptionLimit)
+            {
                 await postRulesStatus(
-                    gitHub, context: "\(settings.statusContext)/rules", problems: problems, first: first, deliveryID: deliveryID,
+                    gitHub, context: "\(settings.statusContext)/rules", description: description, deliveryID: deliveryID,
                     event: event, target: target, logger: logger)
             }
         }
@@ -221,11 +223,9 @@ package struct ResultReporter: Sendable {
     /// A status of its own for a repository rules file with problems: `error`, the first problem
     /// (GitHub keeps 140 characters), so the commit says the file is wrong even when no store ran.
     private func postRulesStatus(
-        _ gitHub: GitHubReporter, context: String, problems: [String], first: String, deliveryID: String,
-        event: BuildEvent, target: String?, logger: Logger
+        _ gitHub: GitHubReporter, context: String, description: String, deliveryID: String, event: BuildEvent,
+        target: String?, logger: Logger
     ) async {
-        let more = problems.count > 1 ? " (+\(problems.count - 1) more)" : ""
-        let description = String(first.prefix(139 - more.count)) + more
         do {
             if try await jobStore.reportReference(deliveryID: deliveryID, key: "github-status:rules") == description { return }
             try await gitHub.postStatus(
