@@ -277,4 +277,27 @@ struct RepositoryRulesTests {
         }
     }
 
+
+    @Test func aBaseBranchWithQueryCharactersInItsNameIsReadAsThatBranch() async throws {
+        let base = "support/v1+x&y"
+        try await TestWorld.with(extra: .init(topLevel: Self.policy)) { world in
+            let withHotfixes = Self.releaseRules + "\n  - name: hotfixes\n    branches: [\"hotfix/*\"]\n    events: [push]\n    stores: [applivery]\n"
+            await world.github.commit(base, in: TestWorld.repository, files: [".slipway.yml": Self.releaseRules])
+            await world.github.commit(Self.shaA, in: TestWorld.repository, files: [".slipway.yml": withHotfixes])
+            let runID = await world.addRun(apk: TestWorld.fakeAPK(seed: 59), runID: 5901)
+            try await world.withServer { server in
+                let reply = try await world.postGitHub(
+                    server, body: TestWorld.workflowRunBody(runID: runID, pr: 43, sha: Self.shaA, base: base))
+                #expect(reply.status == 202, "\(reply.json)")
+                _ = try await world.waitForDelivery(server, id: try #require(reply.json["delivery_id"] as? String))
+                let comment = await world.github.comments(repository: TestWorld.repository, issue: 43).map(\.body)
+                    .first { $0.contains("<!-- slipway:rules-change github:acme/app#43 -->") } ?? ""
+                #expect(comment.contains("compared with the file on `\(base)`"), "\(comment)")
+                // Read as that branch, the base file has the release rule already: only hotfixes change.
+                #expect(comment.contains("| `release/*` | push | applivery | no change |"), "\(comment)")
+                #expect(comment.contains("| `hotfix/*` | push | not delivered | **applivery** |"), "\(comment)")
+            }
+        }
+    }
+
 }

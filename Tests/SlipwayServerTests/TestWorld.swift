@@ -285,8 +285,8 @@ struct TestWorld: Sendable {
         return runID
     }
 
-    static func workflowRunBody(runID: Int64, pr: Int?, branch: String = "feature/login", sha: String = "3484a3fb816e0859fd6e1cea078d76385ff50625", conclusion: String = "success") -> Data {
-        let prs = pr.map { #"[{"number":\#($0),"base":{"ref":"main","repo":{"id":77}}}]"# } ?? "[]"
+    static func workflowRunBody(runID: Int64, pr: Int?, branch: String = "feature/login", sha: String = "3484a3fb816e0859fd6e1cea078d76385ff50625", conclusion: String = "success", base: String = "main") -> Data {
+        let prs = pr.map { #"[{"number":\#($0),"base":{"ref":"\#(base)","repo":{"id":77}}}]"# } ?? "[]"
         return Data(
             """
             {"action":"completed","workflow_run":{"id":\(runID),"run_attempt":1,"event":"\(pr == nil ? "push" : "pull_request")",

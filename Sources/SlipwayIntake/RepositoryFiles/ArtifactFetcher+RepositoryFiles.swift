@@ -17,7 +17,8 @@ extension ArtifactFetcher {
     /// Files above this size are not rules files; they are refused rather than read.
     static let maxRepositoryFileBytes = 256 * 1024
 
-    /// The file at `path` in `repository` at commit `sha`; nil when the commit has no such file.
+    /// The file at `path` in `repository` at commit `sha` (or a branch name: it is escaped for the
+    /// query, `&` and `+` included); nil when the commit has no such file.
     /// GitLab builds read from GitLab, every other build from GitHub.
     package func repositoryFile(
         _ path: String, repository: String, sha: String, provider: BuildEvent.Provider, cache: RepositoryFileCache
@@ -32,7 +33,7 @@ extension ArtifactFetcher {
         _ path: String, repository: String, sha: String, cache: RepositoryFileCache
     ) async throws(ArtifactFetchError) -> RepositoryFile? {
         let folder = path.split(separator: "/").dropLast().joined(separator: "/")
-        let listing = "\(gitHubAPIURL)/repos/\(repository)/contents\(folder.isEmpty ? "" : "/" + Self.escapedPath(folder))?ref=\(sha)"
+        let listing = "\(gitHubAPIURL)/repos/\(repository)/contents\(folder.isEmpty ? "" : "/" + Self.escapedPath(folder))?ref=\(Self.escapedComponent(sha))"
         let step = "list \(folder.isEmpty ? "the repository's root" : folder) at \(sha.prefix(7))"
         let data: Data
         do {
@@ -83,7 +84,7 @@ extension ArtifactFetcher {
         let projectID = Self.escapedComponent(project)
         let step = "look up \(path) at \(sha.prefix(7))"
         let (status, answerHeaders) = try await head(
-            "\(access.apiURL)/projects/\(projectID)/repository/files/\(Self.escapedComponent(path))?ref=\(sha)",
+            "\(access.apiURL)/projects/\(projectID)/repository/files/\(Self.escapedComponent(path))?ref=\(Self.escapedComponent(sha))",
             step: step, headers: headers)
         if status == 404 { return nil }
         guard (200..<300).contains(status) else {
